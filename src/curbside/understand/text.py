@@ -1,0 +1,140 @@
+"""Text normalisation shared by the lexicon, the matcher and the validator.
+
+One function decides what counts as "the same words": lower case, accents
+folded, punctuation dropped, English Snowball stems, and a few filler words
+(articles and possessives) skipped, so that "pain in my chest" and "pain in
+the chest" normalise alike.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import snowballstemmer
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
+FILLER = frozenset(
+    {"a", "an", "the", "my", "his", "her", "their", "your", "our", "its", "some", "any", "of", "very", "really",
+     "quite", "bit", "little", "lot", "so"}
+)
+_stemmer = snowballstemmer.stemmer("english")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    """A normalised token with its character span in the original text."""
+
+    text: str  # lower-cased surface form
+    stem: str
+    start: int
+    end: int
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents; keeps length-independent offsets approximate."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return text.lower().replace("\u2019", "'").replace("\u2018", "'")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    """Snowball stem of a lower-case word, with a few spellings unified."""
+    word = word.replace("'", "")
+    return str(_stemmer.stemWord(_SPELLING.get(word, word)))
+
+
+# British / American and common lay spellings that should meet in one stem.
+_SPELLING = {
+    "diarrhoea": "diarrhea",
+    "oesophagus": "esophagus",
+    "haemorrhage": "hemorrhage",
+    "anaemia": "anemia",
+    "anaemic": "anemic",
+    "oedema": "edema",
+    "dyspnoea": "dyspnea",
+    "orthopnoea": "orthopnea",
+    "haematuria": "hematuria",
+    "haemoptysis": "hemoptysis",
+    "haematemesis": "hematemesis",
+    "faeces": "feces",
+    "paediatric": "pediatric",
+    "colour": "color",
+    "coloured": "colored",
+    "tumour": "tumor",
+    "pee": "pee",
+    "wee": "pee",
+    "peeing": "pee",
+    "weeing": "pee",
+    "poo": "poop",
+    "pooing": "poop",
+    "tummy": "belly",
+    "stomach": "stomach",
+    "vomitting": "vomiting",
+    "nauseous": "nausea",
+    "nauseated": "nausea",
+    "feverish": "fever",
+    "febrile": "febrile",
+    "itchy": "itch",
+    "itching": "itch",
+    "itches": "itch",
+    "dizzy": "dizzy",
+    "dizziness": "dizzy",
+    "tired": "tired",
+    "tiredness": "tired",
+    "swollen": "swell",
+    "swelling": "swell",
+    "swells": "swell",
+    "bleeding": "bleed",
+    "bled": "bleed",
+    "blood": "blood",
+    "bloody": "blood",
+    "throwing": "throw",
+    "threw": "throw",
+    "thrown": "throw",
+    "breathing": "breath",
+    "breathe": "breath",
+    "breathless": "breathless",
+    "hurts": "hurt",
+    "hurting": "hurt",
+    "painful": "pain",
+    "pains": "pain",
+    "aching": "ache",
+    "achy": "ache",
+    "aches": "ache",
+    "ached": "ache",
+    "sore": "sore",
+    "worse": "worse",
+    "worst": "worst",
+    "spinning": "spin",
+    "spins": "spin",
+    "spun": "spin",
+    "coughing": "cough",
+    "coughs": "cough",
+    "coughed": "cough",
+}
+
+
+def tokenize(text: str) -> list[Token]:
+    """Split text into normalised tokens, keeping offsets into ``text``."""
+    folded = fold(text)
+    if len(folded) != len(text):  # accents expanded; fall back to a per-char fold
+        folded = "".join(fold(ch)[:1] or " " for ch in text)
+    out: list[Token] = []
+    for m in _TOKEN.finditer(folded):
+        word = m.group(0)
+        out.append(Token(word, stem(word), m.start(), m.end()))
+    return out
+
+
+def key_tokens(tokens: list[Token]) -> list[Token]:
+    """Tokens that count for matching (fillers removed)."""
+    return [t for t in tokens if t.text not in FILLER]
+
+
+def phrase_key(phrase: str) -> tuple[str, ...]:
+    """The normalised key of a lexicon phrase: its non-filler stems."""
+    return tuple(t.stem for t in key_tokens(tokenize(phrase)))
