@@ -128,6 +128,9 @@ class Finding(Strict):
     question: Text  # asked of a lay person, answerable yes / no
     phrasings: list[Phrase] = Field(min_length=1)
     implies: list[Ident] = Field(default_factory=list)  # more general findings it entails
+    # For findings that are themselves a denial ("no trigger"): "nothing sets it off" is negated text but
+    # affirms the finding.
+    negated_is_present: bool = False
 
 
 class FindingsFile(Strict):

@@ -1,0 +1,208 @@
+"""Case -> Assessment: the differential, the triage and what to rule out.
+
+Owns the Bayesian differential (priors from prevalence, age and sex; tempered
+likelihood ratios for findings present and denied), the explanation of each
+ranked condition by the person's own findings, the triage (red flags first,
+then the probability mass at each urgency) and the specialist to see.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from curbside.kb.loader import KnowledgeBase
+from curbside.kb.schema import TRIAGE_ORDER, Band, Condition, FindingKind, RedFlag, Triage
+from curbside.reason.model import EVIDENCE_TEMPER, OTHER_WEIGHT, Model, age_factor, sex_factor
+from curbside.understand.case import Case
+
+# Triage from the differential: the highest level whose cumulative probability (that level or above)
+# reaches its threshold. Emergencies need less probability to act on than routine care.
+TRIAGE_THRESHOLDS: dict[Triage, float] = {Triage.emergency: 0.2, Triage.urgent: 0.3, Triage.routine: 0.35}
+# An emergency condition this probable raises the triage to at least urgent.
+EMERGENCY_FLOOR_P = 0.08
+MAX_CONDITIONS = 10
+MIN_PROBABILITY = 0.005
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    finding_id: str
+    name: str
+    present: bool
+    ratio: float  # likelihood ratio applied (before tempering)
+    band: Band | None  # how the condition lists it; None = not listed
+
+
+@dataclass
+class RankedCondition:
+    condition: Condition
+    probability: float
+    supporting: list[Evidence] = field(default_factory=list)
+    opposing: list[Evidence] = field(default_factory=list)
+
+
+@dataclass
+class TriageResult:
+    level: Triage
+    reasons: list[str]
+    red_flags: list[RedFlag] = field(default_factory=list)
+
+
+@dataclass
+class Assessment:
+    case: Case
+    conditions: list[RankedCondition]
+    other_probability: float
+    triage: TriageResult
+    rule_out: list[RankedCondition]
+    specialist: str | None
+    confident: bool
+
+
+class Reasoner:
+    """Bayesian differential and triage over one knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.model = Model.build(kb)
+        self.risk_ids = frozenset(f.id for f in kb.findings.values() if f.kind == FindingKind.risk_factor)
+        self.context_ids = frozenset(f.id for f in kb.findings.values() if f.kind == FindingKind.context)
+        # Conditions reachable from each finding, to score only what the case touches.
+        self._by_finding: dict[str, list[str]] = {}
+        for c in kb.conditions.values():
+            for fid in c.findings:
+                self._by_finding.setdefault(fid, []).append(c.id)
+
+    def assess(self, case: Case) -> Assessment:
+        evidence = case.evidence(self.risk_ids)
+        present = {f for f, v in evidence.items() if v}
+        # Candidates: conditions that list at least one present, non-context finding.
+        candidates = {cid for f in present - self.context_ids for cid in self._by_finding.get(f, ())}
+        scored: list[tuple[float, RankedCondition]] = []
+        for cid in candidates:
+            c = self.kb.conditions[cid]
+            prior = self.model.base_weight[cid] * age_factor(c, case.age) * sex_factor(c, case.sex)
+            if case.pregnant and c.sex.value == "male_only":
+                prior = 0.0
+            if prior <= 0:
+                continue
+            log_odds = math.log(prior)
+            rc = RankedCondition(c, 0.0)
+            total = 0.0
+            for fid, is_present in evidence.items():
+                ratio = self.model.likelihood_ratio(cid, fid, is_present)
+                if ratio == 1.0:
+                    continue
+                total += math.log(ratio)
+                band = c.findings.get(fid)
+                ev = Evidence(fid, self.kb.findings[fid].name, is_present, ratio, band)
+                (rc.supporting if ratio > 1 else rc.opposing).append(ev)
+            log_odds += EVIDENCE_TEMPER * total
+            scored.append((log_odds, rc))
+        other_log = math.log(OTHER_WEIGHT)
+        top = max([s for s, _ in scored] + [other_log])
+        z = math.exp(other_log - top) + sum(math.exp(s - top) for s, _ in scored)
+        for s, rc in scored:
+            rc.probability = math.exp(s - top) / z
+            rc.supporting.sort(key=lambda e: -e.ratio)
+            rc.opposing.sort(key=lambda e: e.ratio)
+        other_p = math.exp(other_log - top) / z
+        ranked = sorted((rc for _, rc in scored), key=lambda r: -r.probability)
+        shown = [r for r in ranked if r.probability >= MIN_PROBABILITY and r.supporting][:MAX_CONDITIONS]
+        triage = self._triage(case, present, ranked, other_p)
+        rule_out = self._rule_out(shown, ranked)
+        specialist = self._specialist(shown, triage.level)
+        confident = bool(shown) and shown[0].probability >= 0.15
+        return Assessment(case, shown, other_p, triage, rule_out, specialist, confident)
+
+    # ------------------------------------------------------------------ triage
+    def _triage(self, case: Case, present: set[str], ranked: list[RankedCondition], other_p: float) -> TriageResult:
+        reasons: list[str] = []
+        fired: list[RedFlag] = []
+        level = Triage.self_care
+        for rf in self.kb.red_flags:
+            if not all(f in present for f in rf.all_of):
+                continue
+            if rf.min_age is not None and (case.age is None or case.age < rf.min_age):
+                continue
+            if rf.max_age is not None and (case.age is None or case.age > rf.max_age):
+                continue
+            fired.append(rf)
+        fired.sort(key=lambda r: -r.level.rank)
+        mass = {t: 0.0 for t in TRIAGE_ORDER}
+        for rc in ranked:
+            mass[rc.condition.triage] += rc.probability
+        cumulative = 0.0
+        from_differential = Triage.self_care
+        for t in reversed(TRIAGE_ORDER):
+            cumulative += mass[t]
+            if t != Triage.self_care and cumulative >= TRIAGE_THRESHOLDS[t] * (1.0 - other_p):
+                from_differential = t
+                break
+        if from_differential == Triage.self_care and ranked and ranked[0].condition.triage != Triage.self_care:
+            from_differential = ranked[0].condition.triage if ranked[0].probability >= 0.1 else Triage.routine
+        level = from_differential
+        if from_differential.rank >= Triage.urgent.rank:
+            lead = max((rc for rc in ranked if rc.condition.triage == from_differential),
+                       key=lambda r: r.probability, default=None)
+            if lead:
+                reasons.append(f"{lead.condition.name} is among the likely causes ({_pct(lead.probability)}) "
+                               f"and needs {_LEVEL_WORDS[from_differential]}.")
+        emergencies = [rc for rc in ranked if rc.condition.triage == Triage.emergency
+                       and rc.probability >= EMERGENCY_FLOOR_P]
+        if emergencies and level.rank < Triage.urgent.rank:
+            level = Triage.urgent
+            reasons.append(f"{emergencies[0].condition.name} cannot be excluded from what you describe "
+                           f"({_pct(emergencies[0].probability)}), so a doctor should see you today.")
+        for rf in fired:
+            if rf.level.rank >= level.rank:
+                reasons.insert(0, f"Red flag: {rf.advice}")
+            level = max(level, rf.level, key=lambda t: t.rank)
+        if not reasons and ranked:
+            top = ranked[0]
+            reasons.append(f"The most likely cause, {top.condition.name} ({_pct(top.probability)}), usually needs "
+                           f"{_LEVEL_WORDS[level]}.")
+        return TriageResult(level, reasons, fired)
+
+    def _rule_out(self, shown: list[RankedCondition], ranked: list[RankedCondition]) -> list[RankedCondition]:
+        """Conditions to exclude: what the leading conditions name, plus dangerous ones still possible."""
+        by_id = {rc.condition.id: rc for rc in ranked}
+        out: list[RankedCondition] = []
+        seen: set[str] = set()
+        lead = shown[0].condition.id if shown else None
+        for rc in shown[:3]:
+            for rid in rc.condition.rule_out:
+                if rid in seen or rid == lead or rid not in self.kb.conditions:
+                    continue
+                seen.add(rid)
+                out.append(by_id.get(rid) or RankedCondition(self.kb.conditions[rid], 0.0))
+        for rc in ranked:
+            if (rc.condition.triage == Triage.emergency and rc.probability >= 0.02 and rc.condition.id not in seen
+                    and rc.condition.id != lead):
+                seen.add(rc.condition.id)
+                out.append(rc)
+        return out[:8]
+
+    def _specialist(self, shown: list[RankedCondition], level: Triage) -> str | None:
+        if level == Triage.emergency:
+            return "emergency_medicine"
+        if not shown:
+            return "primary_care"
+        specs = shown[0].condition.specialties
+        if level == Triage.urgent and "emergency_medicine" in specs:
+            return "emergency_medicine"
+        non_emergency = [s for s in specs if s != "emergency_medicine"]
+        return (non_emergency or specs)[0]
+
+
+_LEVEL_WORDS = {
+    Triage.emergency: "emergency care now",
+    Triage.urgent: "to be seen by a doctor today",
+    Triage.routine: "a routine appointment",
+    Triage.self_care: "care at home, with a pharmacist's advice if needed",
+}
+
+
+def _pct(p: float) -> str:
+    return f"{round(p * 100)}%" if p >= 0.01 else "<1%"

@@ -1,0 +1,229 @@
+"""Patterns the lexicon cannot express: age, sex, durations, measurements, medicines, topics.
+
+Each extractor returns plain values plus any findings it derives (for example a
+temperature of 39.2 °C gives ``fever`` and ``high_fever``; "for three weeks" gives
+``duration_weeks``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUM_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "twenty": 20, "thirty": 30, "couple": 2,
+    "few": 3, "several": 4, "many": 6,
+}
+_NUM = r"(\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|" \
+       r"couple(?: of)?|few|several|many)"
+_UNIT = r"(second|sec|minute|min|hour|hr|day|week|wk|month|year|yr)s?"
+
+
+def _num(word: str) -> float:
+    word = word.replace(" of", "")
+    try:
+        return float(word)
+    except ValueError:
+        return float(_NUM_WORDS.get(word, 1))
+
+
+@dataclass(frozen=True, slots=True)
+class Derived:
+    """A finding derived by a pattern, with the text span that justifies it."""
+
+    finding_id: str
+    start: int
+    end: int
+
+
+# ---------------------------------------------------------------- age and sex
+_AGE_PATTERNS = [
+    re.compile(r"\b(\d{1,3})\s*(?:-|\s)?\s*(year|yr|month|week|day)s?[\s-]*old\b", re.I),
+    re.compile(r"\b(\d{1,3})\s*(?:yo|y/o|y\.o\.|yrs?|years?)\b(?!\s+ago)", re.I),
+    re.compile(r"\b(?:aged?|age:?)\s*(\d{1,3})\b", re.I),
+    re.compile(r"\b(?:i'?m|i am|he is|she is|he's|she's)\s+(\d{1,3})\b(?!\s*(?:kg|lbs?|cm|%|weeks|days|months))", re.I),
+    re.compile(r"\b(\d{1,3})\s*(?:m|f|male|female|man|woman)\b", re.I),
+    re.compile(r"\b(?:male|female|man|woman|m|f)\s*,?\s*(\d{1,3})\b(?!\s*(?:kg|lbs?|cm|%|days|weeks|months|years? ago))",
+               re.I),
+    re.compile(r"^\s*(\d{1,3})\s*[,/]", re.I),
+]
+_FEMALE = re.compile(
+    r"\b(female|woman|women|girl|lady|she|her|herself|mother of|mum of|pregnant|wife|daughter|f)\b", re.I
+)
+_MALE = re.compile(r"\b(male|man|men|boy|gentleman|guy|he|his|him|himself|husband|son|m)\b", re.I)
+_CHILD_SUBJECT = re.compile(
+    r"\bmy\s+(?:(\d{1,2})[\s-]*(year|month|week|day)s?[\s-]*old\s+)?(son|daughter|baby|boy|girl|child|kid|toddler|infant|newborn)\b",
+    re.I,
+)
+_FIRST_PERSON_SEX = [
+    (re.compile(r"\b(i'?m|i am)\s+(a\s+)?(\d{1,3}\s*(?:-|\s)?(?:years?[\s-]*old|yo|y/o)?\s+)?(female|woman|girl|lady|mum|mom|mother)\b", re.I), "female"),
+    (re.compile(r"\b(i'?m|i am)\s+(a\s+)?(\d{1,3}\s*(?:-|\s)?(?:years?[\s-]*old|yo|y/o)?\s+)?(male|man|guy|boy|dad|father)\b", re.I), "male"),
+    (re.compile(r"\bmy (husband|boyfriend)\b", re.I), "female"),
+    (re.compile(r"\bmy (wife|girlfriend)\b", re.I), "male"),
+    (re.compile(r"\b(my period|my periods|my menstrual|my vagina|my breasts?|my uterus|my ovar)", re.I), "female"),
+    (re.compile(r"\b(my penis|my testicles?|my scrotum|my prostate|my balls)\b", re.I), "male"),
+]
+
+
+def extract_age_sex(text: str) -> tuple[float | None, str | None]:
+    """Best guess at the patient's age (years) and sex from the text."""
+    child = _CHILD_SUBJECT.search(text)
+    age: float | None = None
+    sex: str | None = None
+    if child:
+        if child.group(1):
+            age = _to_years(float(child.group(1)), child.group(2))
+        noun = child.group(3).lower()
+        sex = {"son": "male", "boy": "male", "daughter": "female", "girl": "female"}.get(noun)
+        if age is None and noun in ("baby", "infant", "newborn"):
+            age = 0.5
+        if age is None and noun == "toddler":
+            age = 2.0
+    if age is None:
+        for pat in _AGE_PATTERNS:
+            m = pat.search(text)
+            if m:
+                value = float(m.group(1))
+                unit = m.group(2) if pat is _AGE_PATTERNS[0] else "year"
+                value = _to_years(value, unit)
+                if 0 <= value <= 115:
+                    age = value
+                    break
+    if sex is None:
+        for pat, s in _FIRST_PERSON_SEX:
+            if pat.search(text):
+                sex = s
+                break
+    if sex is None:
+        f = len(_FEMALE.findall(text))
+        m = len(_MALE.findall(text))
+        if f > m:
+            sex = "female"
+        elif m > f:
+            sex = "male"
+    return age, sex
+
+
+def _to_years(value: float, unit: str | None) -> float:
+    unit = (unit or "year").lower()
+    if unit.startswith("month"):
+        return round(value / 12, 3)
+    if unit.startswith("week"):
+        return round(value / 52, 3)
+    if unit.startswith("day"):
+        return round(value / 365, 3)
+    return value
+
+
+# ---------------------------------------------------------------- time course
+_FOR_DURATION = re.compile(
+    rf"\b(?:for|past|last|over|since|about|around|almost|nearly|x)\s+(?:the\s+)?(?:last\s+|past\s+)?{_NUM}[\s-]*{_UNIT}\b", re.I
+)
+_AGO = re.compile(rf"\b{_NUM}[\s-]*{_UNIT}\s+ago\b", re.I)
+_START_VERB = re.compile(r"\b(start|began|begin|noticed|came on|develop|onset|since|first)", re.I)
+_EPISODE = re.compile(
+    rf"\b(?:lasts?|lasting|each|every time|episodes? of|for)\s+(?:about\s+|around\s+|only\s+|just\s+)?"
+    rf"(?:{_NUM}|\d+\s*(?:-|–|to)\s*\d+)[\s-]*(second|sec|minute|min)s?\b",
+    re.I,
+)
+_RANGE_MIN = re.compile(r"\b\d+\s*(?:-|–|to)\s*\d+\s*(second|sec|minute|min)s?\b", re.I)
+
+
+def _bucket(value: float, unit: str) -> str | None:
+    unit = unit.lower()
+    if unit.startswith(("sec", "min", "hour", "hr")):
+        return "days"
+    if unit.startswith("day"):
+        return "days" if value < 7 else ("weeks" if value <= 42 else "months")
+    if unit.startswith(("week", "wk")):
+        return "weeks" if value <= 6 else "months"
+    return "months"  # months, years
+
+
+def extract_time_course(text: str) -> tuple[str | None, bool, list[Derived]]:
+    """Illness duration bucket, whether episodes are brief, and the derived findings."""
+    derived: list[Derived] = []
+    duration: str | None = None
+    for m in _FOR_DURATION.finditer(text):
+        b = _bucket(_num(m.group(1).lower()), m.group(2))
+        if b:
+            duration = duration or b
+            derived.append(Derived(f"duration_{b}", m.start(), m.end()))
+            break
+    if duration is None:
+        for m in _AGO.finditer(text):
+            sentence_start = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
+            sentence_end = text.find(".", m.end())
+            sentence = text[sentence_start: sentence_end if sentence_end != -1 else len(text)]
+            if _START_VERB.search(sentence):
+                b = _bucket(_num(m.group(1).lower()), m.group(2))
+                if b:
+                    duration = b
+                    derived.append(Derived(f"duration_{b}", m.start(), m.end()))
+                    break
+    brief = False
+    for m in list(_EPISODE.finditer(text)) + list(_RANGE_MIN.finditer(text)):
+        brief = True
+        derived.append(Derived("brief_episodes", m.start(), m.end()))
+        break
+    return duration, brief, derived
+
+
+# ---------------------------------------------------------------- measurements
+_TEMP = re.compile(
+    r"\b(?:temp(?:erature)?|fever|pyrexia|t)\s*(?:of|was|is|at|reached|up to|:|=)?\s*(?:about\s+)?"
+    r"(\d{2,3}(?:[.,]\d)?)\s*(°|deg(?:rees)?)?\s*([cf])?\b",
+    re.I,
+)
+_TEMP_BARE = re.compile(r"\b(\d{2,3}(?:[.,]\d)?)\s*(?:°\s*|deg(?:rees)?\s*)([cf])\b", re.I)
+
+
+def extract_measurements(text: str) -> list[Derived]:
+    """Fever from stated temperatures (Celsius or Fahrenheit)."""
+    out: list[Derived] = []
+    for pat, unit_group in ((_TEMP, 3), (_TEMP_BARE, 2)):
+        for m in pat.finditer(text):
+            value = float(m.group(1).replace(",", "."))
+            unit = (m.group(unit_group) or "").lower()
+            celsius = (value - 32) * 5 / 9 if unit == "f" or (not unit and value >= 90) else value
+            if 37.95 <= celsius <= 43.5:
+                out.append(Derived("fever", m.start(), m.end()))
+                if celsius >= 39.0:
+                    out.append(Derived("high_fever", m.start(), m.end()))
+    return out
+
+
+# ---------------------------------------------------------------- topics and sites
+_TOPICS = {
+    "driving": re.compile(r"\b(driv(e|ing|er)|behind the wheel|at the wheel|car)\b", re.I),
+    "work": re.compile(r"\b(work|job|office|shift)\b", re.I),
+    "sport": re.compile(r"\b(sport|gym|running|training|football|exercise)\b", re.I),
+    "pregnancy": re.compile(r"\b(pregnan\w*|expecting a baby)\b", re.I),
+    "travel": re.compile(r"\b(fly|flight|travel\w*|trip)\b", re.I),
+    "children": re.compile(r"\b(my (son|daughter|baby|child|kid|toddler)|children)\b", re.I),
+}
+_SITES = {
+    "head": r"head|skull|forehead|temple",
+    "neck": r"neck|cervical",
+    "chest": r"chest|breastbone|sternum",
+    "abdomen": r"abdomen|abdominal|belly|stomach|tummy",
+    "back": r"back|spine|lumbar",
+    "arm": r"arm|shoulder|elbow|wrist|hand|finger",
+    "leg": r"leg|hip|knee|ankle|foot|feet|toe|calf|thigh",
+    "eye": r"eye|eyes|vision",
+    "ear": r"ear|ears|hearing",
+    "throat": r"throat",
+    "skin": r"skin|rash",
+    "pelvis": r"pelvis|pelvic|groin|genital|vagina|penis|testicle|scrotum",
+    "urinary": r"bladder|urine|pee|urinat\w*",
+}
+_SITE_RE = {k: re.compile(rf"\b({v})\b", re.I) for k, v in _SITES.items()}
+
+
+def extract_topics(text: str) -> list[str]:
+    return [t for t, pat in _TOPICS.items() if pat.search(text)]
+
+
+def extract_sites(text: str) -> list[str]:
+    return [s for s, pat in _SITE_RE.items() if pat.search(text)]

@@ -1,0 +1,116 @@
+"""Assertion status of each matched finding with medspacy's ConText.
+
+Owns the ConText rule set (negation, past history, family history, hypotheticals,
+uncertainty) written for lay and clinical English, and a tiny spaCy pipeline
+(blank English + rule sentencizer + ConText) that needs no downloaded model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import spacy
+from medspacy.context import ConText, ConTextRule
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+GROUP = "curbside_findings"
+
+# (literal, category, direction). Categories are medspacy's defaults so the span attributes map.
+_RULES: list[tuple[str, str, str]] = [
+    # negation
+    *[(w, "NEGATED_EXISTENCE", "FORWARD") for w in (
+        "no", "not", "denies", "denied", "deny", "without", "never", "negative for", "free of", "absence of", "nor",
+        "no sign of", "no signs of", "no evidence of", "no history of", "don't have", "do not have", "doesn't have",
+        "does not have", "didn't have", "haven't had", "have not had", "hasn't had", "has not had", "no longer",
+        "not had", "never had", "isn't", "wasn't", "aren't", "none", "neither", "no recent", "not any",
+        "no known", "no obvious", "not experiencing", "not feeling", "haven't noticed", "hasn't noticed", "ruled out",
+        "don't", "doesn't", "didn't", "haven't", "hasn't", "non", "absent", "resolved", "unremarkable for",
+    )],
+    *[(w, "NEGATED_EXISTENCE", "BACKWARD") for w in (
+        "absent", "was ruled out", "is ruled out", "not present", "negative", "denied", "free", "gone now", "resolved",
+        "not reported", "none",
+    )],
+    # past history (not happening now)
+    *[(w, "HISTORICAL", "BIDIRECTIONAL") for w in (
+        "years ago", "year ago", "months ago", "in the past", "previously", "used to", "long ago", "a while ago",
+        "as a child", "when i was younger", "when i was a child", "last year", "several years", "many years ago",
+        "decades ago", "in my youth", "years back", "had once", "past episode",
+    )],
+    *[(w, "HISTORICAL", "FORWARD") for w in (
+        "history of", "hx of", "h/o", "past medical history", "pmh", "past history", "known case of", "previous",
+        "prior", "known", "diagnosed with", "was diagnosed with", "background of", "previous history of",
+    )],
+    # family
+    *[(w, "FAMILY", "FORWARD") for w in (
+        "family history", "family history of", "fhx", "mother", "father", "mom", "mum", "dad", "sister", "brother",
+        "grandmother", "grandfather", "aunt", "uncle", "cousin", "parents", "sibling", "siblings", "runs in",
+    )],
+    *[(w, "FAMILY", "BACKWARD") for w in ("runs in the family", "in the family", "in my family")],
+    # hypothetical / worry
+    *[(w, "HYPOTHETICAL", "FORWARD") for w in (
+        "if", "in case", "should i", "what if", "whether", "could it be", "afraid of", "worried about", "worried it",
+        "scared of", "concerned about", "risk of", "to prevent", "prevent", "avoid", "watch for", "look out for",
+        "is it", "could this be", "can it be", "could be",
+    )],
+    # terminations end a modifier's scope
+    *[(w, "TERMINATE", "TERMINATE") for w in (
+        "but", "however", "although", "though", "except", "apart from", "aside from", "yet", "which", "who", "and then",
+        "now", "currently", "still", "today", "recently", "since", "while", "whereas", "presents with", "complains of",
+        "reports", "has", "is having", "started", "then",
+    )],
+    # pseudo-triggers: look like triggers but are not
+    *[(w, "PSEUDO", "PSEUDO") for w in (
+        "no increase", "not only", "no change", "not certain if", "not sure if", "no further", "gram negative",
+        "not clear", "not improving", "not getting better", "not go away", "not going away", "doesn't go away",
+        "won't go away", "not stop", "can't stop", "cannot stop", "not able", "unable", "no relief", "not relieved",
+        "nothing helps", "no matter", "not help", "doesn't help", "didn't help", "not helping", "no reason",
+        "no trigger", "no obvious trigger", "no apparent reason", "without warning", "without any trigger",
+        "not feeling well", "not well", "no energy", "no appetite", "can't", "cannot", "can not turn", "no idea", "non productive", "non-productive", "non stop", "nonstop", "not bad",
+    )],
+]
+
+
+@dataclass(frozen=True, slots=True)
+class Assertion:
+    negated: bool
+    historical: bool
+    family: bool
+    hypothetical: bool
+
+
+def build_pipeline() -> Language:
+    """A blank English pipeline with sentence splitting and ConText; nothing is downloaded."""
+    nlp = spacy.blank("en")
+    nlp.add_pipe("sentencizer")
+    rules = [ConTextRule(lit, cat, direction=dirn, max_scope=None) for lit, cat, dirn in _RULES]
+    ctx: ConText = nlp.add_pipe(
+        "medspacy_context",
+        config={"rules": None, "input_span_type": "group", "span_group_name": GROUP, "max_scope": 8},
+    )
+    ctx.add(rules)
+    return nlp
+
+
+def assert_spans(nlp: Language, text: str, spans: list[tuple[int, int]]) -> list[Assertion]:
+    """ConText assertions for character spans of ``text`` (same order as given)."""
+    doc: Doc = nlp.make_doc(text)
+    group: list[Span] = []
+    index: list[int] = []
+    for i, (start, end) in enumerate(spans):
+        span = doc.char_span(start, end, label="FINDING", alignment_mode="expand")
+        if span is not None:
+            group.append(span)
+            index.append(i)
+    doc.spans[GROUP] = group
+    for _, proc in nlp.pipeline:
+        doc = proc(doc)
+    out = [Assertion(False, False, False, False)] * len(spans)
+    for i, span in zip(index, doc.spans[GROUP], strict=False):
+        out[i] = Assertion(
+            bool(span._.is_negated),
+            bool(span._.is_historical),
+            bool(span._.is_family),
+            bool(span._.is_hypothetical),
+        )
+    return out

@@ -1,0 +1,131 @@
+"""The findings lexicon: phrasings compiled to stem sequences and matched in text.
+
+Owns matching: ordered stems with up to ``MAX_GAP`` extra words in between
+inside one clause, longest match first, no shared tokens, and typo tolerance
+(rapidfuzz) for longer words that are not in the lexicon's vocabulary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from curbside.kb.loader import KnowledgeBase
+from curbside.understand.text import FILLER, Token, key_tokens, phrase_key, stem, tokenize
+
+MAX_GAP = 3
+# Words never to "correct" into a lexicon word: ordinary English that a typo matcher would abuse.
+_COMMON = frozenset(
+    """about above after again against along already also always another around because before being below
+    between both cannot could doing during each every first found from further having here itself just later
+    least maybe might minutes months morning night nothing often other others person really right since should
+    something sometimes still their there these thing things think those though through times today tomorrow
+    under until usually weeks where which while whole would years yesterday
+    """.split()
+)
+_BARRIER = re.compile(r"[,;:.!?()\[\]\n]|\s-\s")
+_BLOCKING = frozenset({"but", "no", "not", "without", "denies", "never", "nor", "except", "although", "however"})
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One finding matched in the text."""
+
+    finding_id: str
+    start: int  # character offsets in the original text
+    end: int
+    text: str
+    phrase: str  # the lexicon phrasing that matched
+    fuzzy: bool = False
+
+
+class Lexicon:
+    """Compiled phrasings of every finding in a knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str, str]]] = defaultdict(list)
+        vocab: set[str] = set()
+        for f in kb.findings.values():
+            for p in f.phrasings:
+                key = phrase_key(p)
+                if key:
+                    self._by_first[key[0]].append((key, f.id, p))
+                for t in tokenize(p):
+                    if t.text not in FILLER:
+                        vocab.add(t.text)
+        for entries in self._by_first.values():
+            entries.sort(key=lambda e: -len(e[0]))
+        self._stems = {stem(w) for w in vocab}
+        self._vocab = sorted(w for w in vocab if len(w) >= 5 and w.isalpha())
+        self.size = sum(len(v) for v in self._by_first.values())
+
+    @lru_cache(maxsize=32768)  # noqa: B019 - the lexicon lives as long as the engine
+    def correct(self, word: str) -> str | None:
+        """A lexicon word within a small edit distance of ``word``, if ``word`` is unknown."""
+        if len(word) < 5 or not word.isalpha() or word in _COMMON or stem(word) in self._stems:
+            return None
+        limit = 1 if len(word) < 9 else 2
+        hit = process.extractOne(word, self._vocab, scorer=Levenshtein.distance, score_cutoff=limit)
+        if hit is None or hit[0][0] != word[0]:
+            return None
+        return str(hit[0])
+
+    def match(self, text: str) -> list[Match]:
+        tokens = key_tokens(tokenize(text))
+        if not tokens:
+            return []
+        stems: list[str] = []
+        fuzzy: list[bool] = []
+        for t in tokens:
+            fixed = None if t.stem in self._stems else self.correct(t.text)
+            stems.append(stem(fixed) if fixed else t.stem)
+            fuzzy.append(fixed is not None)
+        # A barrier sits between token i-1 and i when punctuation separates them.
+        barrier = [False] * len(tokens)
+        for i in range(1, len(tokens)):
+            barrier[i] = bool(_BARRIER.search(text, tokens[i - 1].end, tokens[i].start))
+        candidates: list[tuple[int, int, list[int], str, str]] = []
+        for i, s in enumerate(stems):
+            for key, fid, phrase in self._by_first.get(s, ()):
+                positions = self._extend(key, i, stems, tokens, barrier)
+                if positions:
+                    span_len = positions[-1] - positions[0]
+                    candidates.append((len(key), -span_len, positions, fid, phrase))
+        candidates.sort(key=lambda c: (-c[0], -c[1], c[2][0]))
+        taken: set[int] = set()
+        out: list[Match] = []
+        for _, _, positions, fid, phrase in candidates:
+            if taken.intersection(positions):
+                continue
+            taken.update(positions)
+            start, end = tokens[positions[0]].start, tokens[positions[-1]].end
+            out.append(Match(fid, start, end, text[start:end], phrase, any(fuzzy[p] for p in positions)))
+        out.sort(key=lambda m: m.start)
+        return out
+
+    @staticmethod
+    def _extend(
+        key: tuple[str, ...], i: int, stems: list[str], tokens: list[Token], barrier: list[bool]
+    ) -> list[int] | None:
+        positions = [i]
+        pos = i
+        for want in key[1:]:
+            found = None
+            for nxt in range(pos + 1, min(pos + 2 + MAX_GAP, len(stems))):
+                if barrier[nxt]:
+                    break
+                if stems[nxt] == want:
+                    found = nxt
+                    break
+                if tokens[nxt].text in _BLOCKING:
+                    break
+            if found is None:
+                return None
+            positions.append(found)
+            pos = found
+        return positions

@@ -1,0 +1,130 @@
+"""Free text -> Case: input checks, lexicon matching, ConText assertions, attributes.
+
+Owns the whole understanding step and the input guards (empty, too long,
+binary, other languages). Raises ``InputError`` subclasses for unusable text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from curbside.errors import EmptyInputError, InputTooLongError, NotTextError, UnsupportedLanguageError
+from curbside.kb.loader import KnowledgeBase
+from curbside.kb.schema import FindingKind
+from curbside.understand import attributes
+from curbside.understand.case import Case, CaseFinding, Status
+from curbside.understand.context import assert_spans, build_pipeline
+from curbside.understand.lexicon import Lexicon
+
+MAX_CHARS = 20_000
+_ENGLISH = frozenset(
+    """i me my we you he she it they is am are was were be been have has had do does did a an the and or but
+    not no with without for of in on at to from my since after before this that there what when how can could
+    would should will just very feel feeling pain hurts""".split()
+)
+_WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+
+
+def check_text(text: object) -> str:
+    """Validate raw input, returning it stripped; raise a named ``InputError`` otherwise."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise NotTextError("The input is not readable text.") from exc
+    if not isinstance(text, str):
+        raise NotTextError("The question must be text.")
+    stripped = text.strip()
+    if not stripped:
+        raise EmptyInputError("The question is empty: describe what is happening, in your own words.")
+    if len(stripped) > MAX_CHARS:
+        raise InputTooLongError(
+            f"The question is too long ({len(stripped):,} characters; the limit is {MAX_CHARS:,}). "
+            "Describe the main symptoms in a few sentences."
+        )
+    bad = sum(1 for ch in stripped if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") and ch not in "\n\r\t")
+    if bad / len(stripped) > 0.05 or "\ufffd" * 3 in stripped:
+        raise NotTextError("The input looks like binary data, not a question.")
+    words = [w.lower() for w in _WORD.findall(stripped)]
+    if not words:
+        raise NotTextError("The input has no words in it.")
+    latin = sum(1 for w in words if w.isascii())
+    if latin / len(words) < 0.5:
+        raise UnsupportedLanguageError("Curbside understands English only for now; please ask in English.")
+    if len(words) >= 4 and not any(w in _ENGLISH for w in words):
+        raise UnsupportedLanguageError(
+            "This does not look like English. Curbside understands English only for now; please ask in English."
+        )
+    return stripped
+
+
+class Parser:
+    """Turns text into a Case using one knowledge base's lexicon."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self.kb = kb
+        self.lexicon = Lexicon(kb)
+        self.nlp = build_pipeline()
+        self.risk_ids = frozenset(f.id for f in kb.findings.values() if f.kind == FindingKind.risk_factor)
+
+    def parse(self, text: str, age: float | None = None, sex: str | None = None) -> Case:
+        text = check_text(text)
+        matches = self.lexicon.match(text)
+        assertions = assert_spans(self.nlp, text, [(m.start, m.end) for m in matches])
+        findings: list[CaseFinding] = []
+        for m, a in zip(matches, assertions, strict=True):
+            negated = a.negated and not self.kb.findings[m.finding_id].negated_is_present
+            status = (
+                Status.family if a.family else
+                Status.absent if negated else
+                Status.hypothetical if a.hypothetical else
+                Status.history if a.historical else
+                Status.present
+            )
+            findings.append(CaseFinding(m.finding_id, self.kb.findings[m.finding_id].name, status, m.text, m.start,
+                                        m.end))
+        duration, _brief, derived = attributes.extract_time_course(text)
+        derived += attributes.extract_measurements(text)
+        have = {f.id for f in findings if f.status == Status.present}
+        for d in derived:
+            if d.finding_id in self.kb.findings and d.finding_id not in have:
+                have.add(d.finding_id)
+                findings.append(CaseFinding(d.finding_id, self.kb.findings[d.finding_id].name, Status.present,
+                                            text[d.start:d.end], d.start, d.end, "pattern"))
+        findings = self._add_implied(findings)
+        found_age, found_sex = attributes.extract_age_sex(text)
+        case = Case(text=text, findings=findings)
+        case.age = age if age is not None else found_age
+        case.sex = sex or found_sex
+        present = {f.id for f in findings if f.status == Status.present}
+        case.pregnant = "pregnant" in present
+        if case.pregnant and case.sex is None:
+            case.sex = "female"
+        case.onset = "sudden" if "sudden_onset" in present else "gradual" if "gradual_onset" in present else None
+        case.duration = duration or next(
+            (d for d in ("days", "weeks", "months") if f"duration_{d}" in present), None)
+        case.episodic = "recurrent_episodes" in present
+        sides = [s for s, fid in (("right", "right_sided"), ("left", "left_sided"), ("both", "bilateral"))
+                 if fid in present]
+        case.laterality = sides[0] if len(sides) == 1 else ("both" if sides else None)
+        case.body_sites = attributes.extract_sites(text)
+        case.topics = attributes.extract_topics(text)
+        case.medicines = [f.text for f in findings if self.kb.findings[f.id].system.value == "toxicology"]
+        return case
+
+    def _add_implied(self, findings: list[CaseFinding]) -> list[CaseFinding]:
+        """Present findings imply their more general findings (``implies``); denials flow the other way."""
+        out = list(findings)
+        seen = {(f.id, f.status) for f in findings}
+        frontier = [f for f in findings if f.status in (Status.present, Status.history)]
+        while frontier:
+            f = frontier.pop()
+            for target in self.kb.findings[f.id].implies:
+                if (target, f.status) not in seen:
+                    seen.add((target, f.status))
+                    new = CaseFinding(target, self.kb.findings[target].name, f.status, f.text, f.start, f.end,
+                                      "implied")
+                    out.append(new)
+                    frontier.append(new)
+        return out
