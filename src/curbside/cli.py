@@ -1,21 +1,132 @@
-"""Command-line interface: the only place (with the API) that turns errors into messages and exit codes."""
+"""Command-line interface: the only place (with the API) that turns errors into messages and exit codes.
+
+Exit codes: 0 success, 1 knowledge-base or evaluation failure, 2 unusable input.
+"""
 
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markdown import Markdown
+from rich.panel import Panel
 
+from curbside.errors import CurbsideError, InputError, KnowledgeBaseError
 from curbside.kb.loader import check_kb
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="Curbside: answers health questions like a written consult.")
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Curbside: answers health questions like a careful doctor's written consult.")
 kb_app = typer.Typer(no_args_is_help=True, help="Inspect and validate the knowledge base.")
 app.add_typer(kb_app, name="kb")
 console = Console()
 err_console = Console(stderr=True)
+
+_COLOURS = {"emergency": "bold white on red", "urgent": "bold black on dark_orange", "routine": "bold black on yellow",
+            "self_care": "bold black on green"}
+
+
+def _engine(data: Path | None = None) -> Any:
+    from curbside.engine import Engine
+
+    try:
+        return Engine.load(data)
+    except KnowledgeBaseError as exc:
+        for p in exc.problems[:20]:
+            err_console.print(f"[red]✗[/red] {p}", highlight=False)
+        err_console.print("[red]The knowledge base is invalid; run `curbside kb validate`.[/red]")
+        raise typer.Exit(1) from exc
+
+
+def error_payload(exc: CurbsideError) -> dict[str, Any]:
+    return {"error": {"code": exc.code, "message": str(exc)}}
+
+
+@app.command()
+def ask(
+    text: str = typer.Argument(..., help="The question, in your own words; '-' reads it from standard input."),
+    as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON."),
+    jsonl: bool = typer.Option(False, "--jsonl", help="Batch: read {\"id\",\"text\"} lines on stdin, write JSON lines."),
+    age: float | None = typer.Option(None, help="Age in years, if not in the text."),
+    sex: str | None = typer.Option(None, help="female or male, if not in the text."),
+    data: Path | None = typer.Option(None, help="Knowledge-base directory (default: built-in)."),
+) -> None:
+    """Answer a health question: urgency first, likely causes and why, what to rule out, what helps, who to see."""
+    if jsonl:
+        _ask_batch(_engine(data))
+        return
+    if text == "-":
+        text = sys.stdin.read()
+    engine = _engine(data)
+    try:
+        consult = engine.ask(text, age=age, sex=sex)
+    except InputError as exc:
+        if as_json:
+            sys.stdout.write(json.dumps(error_payload(exc), ensure_ascii=False) + "\n")
+        else:
+            err_console.print(f"[yellow]Cannot answer:[/yellow] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    if as_json:
+        sys.stdout.write(json.dumps(consult.payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    level = consult.payload["triage"]["level"]
+    console.print(Panel(level.replace("_", "-").upper(), style=_COLOURS.get(level, "bold"), expand=False))
+    console.print(Markdown(consult.answer))
+
+
+def _ask_batch(engine: Any) -> None:
+    for n, line in enumerate(sys.stdin, 1):
+        if not line.strip():
+            continue
+        item_id: Any = None
+        try:
+            item = json.loads(line)
+            if not isinstance(item, dict):
+                raise ValueError("each line must be a JSON object")
+            item_id = item.get("id")
+            consult = engine.ask(item.get("text"), age=item.get("age"), sex=item.get("sex"))
+            out = {"id": item_id, **consult.payload}
+        except CurbsideError as exc:
+            out = {"id": item_id, **error_payload(exc)}
+        except (ValueError, TypeError) as exc:
+            out = {"id": item_id, "error": {"code": "bad_line", "message": f"line {n}: {exc}"}}
+        sys.stdout.write(json.dumps(out, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
+
+
+@app.command("eval")
+def evaluate(
+    file: Path = typer.Argument(..., help="JSONL of labelled cases: {id, text, dx: [names], icd10: [codes], triage: [levels]}."),
+    misses: int = typer.Option(30, help="How many misses to list."),
+    as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
+    report: Path | None = typer.Option(None, help="Also write a Markdown report to this file."),
+    data: Path | None = typer.Option(None, help="Knowledge-base directory (default: built-in)."),
+) -> None:
+    """Top-1/3/10 diagnosis accuracy and triage accuracy (with under- and over-triage) over labelled cases."""
+    from rich.progress import track
+
+    from curbside.evaluation import EvalCase, evaluate_cases, load_cases, render_report
+
+    try:
+        cases = load_cases(file)
+    except CurbsideError as exc:
+        err_console.print(f"[red]{exc}[/red]", highlight=False)
+        raise typer.Exit(2) from exc
+    engine = _engine(data)
+
+    def progress(items: list[EvalCase]) -> Any:
+        return track(items, description="Evaluating", console=err_console, transient=True)
+
+    result = evaluate_cases(engine, cases, progress=progress)
+    if as_json:
+        sys.stdout.write(json.dumps(result.summary(), indent=2) + "\n")
+    else:
+        console.print(Markdown(render_report(result, file.name, misses)))
+    if report:
+        report.write_text(render_report(result, file.name, misses), encoding="utf-8")
 
 
 @kb_app.command("validate")
@@ -24,7 +135,7 @@ def kb_validate(data: Path | None = typer.Option(None, help="Knowledge-base dire
     kb, problems = check_kb(data)
     if problems:
         for p in problems:
-            err_console.print(f"[red]✗[/red] {p}", highlight=False)
+            err_console.print(f"[red]✗[/red] {p}", highlight=False, soft_wrap=True)
         err_console.print(f"[red]{len(problems)} problem(s)[/red]")
         raise typer.Exit(1)
     assert kb is not None
@@ -34,11 +145,17 @@ def kb_validate(data: Path | None = typer.Option(None, help="Knowledge-base dire
 
 
 @kb_app.command("stats")
-def kb_stats(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def kb_stats(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    data: Path | None = typer.Option(None, help="Knowledge-base directory (default: built-in)."),
+) -> None:
     """Counts of conditions, findings and phrasings, overall and by body system."""
-    kb, problems = check_kb(None)
-    if kb is None:
-        raise typer.Exit(1)
+    try:
+        kb, _ = check_kb(data)
+    except KnowledgeBaseError as exc:
+        err_console.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    assert kb is not None
     s = kb.stats()
     if as_json:
         sys.stdout.write(json.dumps(s, indent=2) + "\n")

@@ -56,6 +56,8 @@ _CHILD_SUBJECT = re.compile(
     r"\bmy\s+(?:(\d{1,2})[\s-]*(year|month|week|day)s?[\s-]*old\s+)?(son|daughter|baby|boy|girl|child|kid|toddler|infant|newborn)\b",
     re.I,
 )
+_DURATION_BEFORE = re.compile(r"\b(for|past|last|over|since|about|around|almost|nearly|after|within)\s+(the\s+)?$", re.I)
+_SHORT_SEX = re.compile(r"\b\d{1,3}\s*(?:yo\s*|y/o\s*|-year-old\s*)?([mf])\b", re.I)
 _FIRST_PERSON_SEX = [
     (re.compile(r"\b(i'?m|i am)\s+(a\s+)?(\d{1,3}\s*(?:-|\s)?(?:years?[\s-]*old|yo|y/o)?\s+)?(female|woman|girl|lady|mum|mom|mother)\b", re.I), "female"),
     (re.compile(r"\b(i'?m|i am)\s+(a\s+)?(\d{1,3}\s*(?:-|\s)?(?:years?[\s-]*old|yo|y/o)?\s+)?(male|man|guy|boy|dad|father)\b", re.I), "male"),
@@ -82,7 +84,8 @@ def extract_age_sex(text: str) -> tuple[float | None, str | None]:
             age = 2.0
     if age is None:
         for pat in _AGE_PATTERNS:
-            m = pat.search(text)
+            m = next((x for x in pat.finditer(text) if not _DURATION_BEFORE.search(text, max(0, x.start() - 14),
+                                                                                     x.start())), None)
             if m:
                 value = float(m.group(1))
                 unit = m.group(2) if pat is _AGE_PATTERNS[0] else "year"
@@ -90,6 +93,10 @@ def extract_age_sex(text: str) -> tuple[float | None, str | None]:
                 if 0 <= value <= 115:
                     age = value
                     break
+    if sex is None:
+        short = _SHORT_SEX.search(text)
+        if short:
+            sex = "female" if short.group(1).lower() == "f" else "male"
     if sex is None:
         for pat, s in _FIRST_PERSON_SEX:
             if pat.search(text):

@@ -1,0 +1,66 @@
+"""Differential, triage, red flags and explanations on the tiny knowledge base."""
+
+from __future__ import annotations
+
+import pytest
+
+from curbside.engine import Engine
+from curbside.errors import InputError, NoFindingsError
+from curbside.kb.schema import Triage
+
+
+def test_cold_ranks_first_and_is_self_care(tiny_engine: Engine) -> None:
+    a = tiny_engine.assess(tiny_engine.parse("Runny nose and a cough for a couple of days, no fever"))
+    assert a.conditions[0].condition.id == "common_cold"
+    assert a.triage.level == Triage.self_care
+    probs = [rc.probability for rc in a.conditions]
+    assert probs == sorted(probs, reverse=True) and 0.5 < sum(probs) + a.other_probability <= 1.0 + 1e-9
+
+
+def test_red_flag_overrides_the_differential(tiny_engine: Engine) -> None:
+    a = tiny_engine.assess(tiny_engine.parse("runny nose, fever and a stiff neck"))
+    assert a.triage.level == Triage.emergency
+    assert a.triage.red_flags and a.triage.red_flags[0].id == "fever_stiff_neck"
+    assert a.triage.reasons[0].startswith("Red flag")
+
+
+def test_explanations_name_the_persons_findings(tiny_engine: Engine) -> None:
+    a = tiny_engine.assess(tiny_engine.parse("I smoke and have had a cough for months, no fever"))
+    top = a.conditions[0]
+    assert top.condition.id == "smokers_cough"
+    assert {e.finding_id for e in top.supporting} >= {"cough", "smoker"}
+    cold = next(rc for rc in a.conditions if rc.condition.id == "common_cold")
+    assert any(e.finding_id == "duration_months" for e in cold.opposing)
+
+
+def test_age_excludes_adult_only_condition(tiny_engine: Engine) -> None:
+    a = tiny_engine.assess(tiny_engine.parse("my 3 year old son has a cough, he smokes? no"))
+    assert all(rc.condition.id != "smokers_cough" or rc.probability < 0.05 for rc in a.conditions)
+
+
+def test_emergency_condition_in_differential_is_never_self_care(tiny_engine: Engine) -> None:
+    a = tiny_engine.assess(tiny_engine.parse("sudden fever and headache"))
+    assert any(rc.condition.id == "meningitis" for rc in a.conditions)
+    assert a.triage.level.rank >= Triage.urgent.rank
+
+
+def test_no_symptom_is_an_honest_error(tiny_engine: Engine) -> None:
+    with pytest.raises(NoFindingsError):
+        tiny_engine.ask("What is the capital of France?")
+    with pytest.raises(InputError):  # gibberish: no English words at all
+        tiny_engine.ask("asdkjh qwe zxcv lorem ipsum")
+    with pytest.raises(NoFindingsError):
+        tiny_engine.ask("I feel a bit strange about my blorps today")
+
+
+def test_answer_cites_and_disclaims(tiny_engine: Engine) -> None:
+    c = tiny_engine.ask("runny nose and cough, I drive for work")
+    assert "[1]" in c.answer and "kb:common_cold" in c.answer
+    assert "This is not a diagnosis" in c.answer
+    assert c.answer.index("Urgency") < c.answer.index("What it could be")
+    p = c.payload
+    assert p["triage"]["level"] == "self_care"
+    assert p["conditions"][0]["id"] == "common_cold" and p["conditions"][0]["icd10"] == ["J00"]
+    assert p["citations"][0]["id"] == "common_cold"
+    assert {f["status"] for f in p["findings"]} == {"present"}
+    assert p["error"] is None and p["kb_version"]

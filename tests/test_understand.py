@@ -1,0 +1,111 @@
+"""Free text -> Case: phrasings, typos, negation, history, family, hypotheticals, attributes, bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from curbside.engine import Engine
+from curbside.errors import (
+    EmptyInputError,
+    InputTooLongError,
+    NotTextError,
+    UnsupportedLanguageError,
+)
+from curbside.understand.attributes import extract_age_sex, extract_measurements, extract_time_course
+from curbside.understand.case import Status
+
+
+def statuses(engine: Engine, text: str) -> dict[str, str]:
+    return {f.id: f.status.value for f in engine.parse(text).findings}
+
+
+def test_lay_and_clinical_phrasings(tiny_engine: Engine) -> None:
+    assert statuses(tiny_engine, "My nose is running and I keep coughing") == {"runny_nose": "present", "cough": "present"}
+
+
+def test_typo_tolerance(tiny_engine: Engine) -> None:
+    assert statuses(tiny_engine, "I have had diarhoea since Monday")["diarrhea"] == "present"
+
+
+def test_negation(tiny_engine: Engine) -> None:
+    s = statuses(tiny_engine, "I have a headache but no fever and I don't have a stiff neck.")
+    assert s == {"headache": "present", "fever": "absent", "neck_stiffness": "absent"}
+
+
+def test_family_history_and_past_history(tiny_engine: Engine) -> None:
+    assert statuses(tiny_engine, "My mother had a stiff neck.")["neck_stiffness"] == "family"
+    assert statuses(tiny_engine, "Years ago I had a bad cough.")["cough"] == "history"
+
+
+def test_hypothetical(tiny_engine: Engine) -> None:
+    assert statuses(tiny_engine, "What should I do if I get a fever?")["fever"] == "hypothetical"
+
+
+def test_spans_point_into_the_text(tiny_engine: Engine) -> None:
+    text = "Since yesterday, a really bad headache."
+    case = tiny_engine.parse(text)
+    f = next(f for f in case.findings if f.id == "headache")
+    assert text[f.start:f.end] == f.text == "headache"
+
+
+@pytest.mark.parametrize(
+    ("text", "age", "sex"),
+    [
+        ("59, male, neck spasms", 59, "male"),
+        ("I'm a 34 year old woman with a cough", 34, "female"),
+        ("34F, cough for a week", 34, "female"),
+        ("My 6 month old daughter has a fever", 0.5, "female"),
+        ("65 year old Male. Chest discomfort for 3 days.", 65, "male"),
+        ("He is 40 and has a cough", 40, "male"),
+        ("cough for 3 years", None, None),
+    ],
+)
+def test_age_and_sex(text: str, age: float | None, sex: str | None) -> None:
+    assert extract_age_sex(text) == (age, sex)
+
+
+def test_temperature_gives_fever() -> None:
+    ids = [d.finding_id for d in extract_measurements("Temp 39.2 C this morning")]
+    assert ids == ["fever", "high_fever"]
+    assert [d.finding_id for d in extract_measurements("temperature 101 F")] == ["fever"]
+    assert extract_measurements("temperature 36.8") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "duration", "brief"),
+    [
+        ("For the last two days I get spasms lasting 2-3 minutes", "days", True),
+        ("coughing for three weeks", "weeks", False),
+        ("it started 4 months ago", "months", False),
+        ("I had surgery 5 years ago", None, False),
+    ],
+)
+def test_time_course(text: str, duration: str | None, brief: bool) -> None:
+    got_duration, got_brief, _ = extract_time_course(text)
+    assert (got_duration, got_brief) == (duration, brief)
+
+
+def test_onset_and_laterality_in_case(engine: Engine) -> None:
+    case = engine.parse("Out of nowhere I get a spasm on the right side of my neck")
+    assert case.onset == "sudden" and case.laterality == "right" and "neck" in case.body_sites
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        ("", EmptyInputError),
+        ("   \n\t ", EmptyInputError),
+        ("cough " * 20000, InputTooLongError),
+        ("\x00\x01\x02\x03\x04\x05garbage\x06\x07", NotTextError),
+        ("Tengo dolor de cabeza y fiebre desde ayer", UnsupportedLanguageError),
+        ("У меня болит голова и высокая температура", UnsupportedLanguageError),
+        ("12345 67890 !!!", NotTextError),
+    ],
+)
+def test_bad_input_raises_named_errors(tiny_engine: Engine, text: str, error: type[Exception]) -> None:
+    with pytest.raises(error):
+        tiny_engine.parse(text)
+
+
+def test_status_enum_values() -> None:
+    assert {s.value for s in Status} == {"present", "absent", "history", "family", "hypothetical"}
