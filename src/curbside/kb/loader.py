@@ -25,6 +25,8 @@ from curbside.kb.schema import (
     Finding,
     FindingKind,
     FindingsFile,
+    Medicine,
+    MedicinesFile,
     RedFlag,
     RedFlagsFile,
     SpecialtiesFile,
@@ -52,6 +54,7 @@ class KnowledgeBase:
     specialties: dict[str, Specialty]
     version: str
     source: Path
+    medicines: dict[str, Medicine] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)  # entry id -> file it came from
 
     def stats(self) -> dict[str, object]:
@@ -144,6 +147,20 @@ def check_kb(data_dir: Path | None = None) -> tuple[KnowledgeBase | None, list[s
     else:
         problems.append("specialties.yaml is missing")
 
+    medicines: dict[str, Medicine] = {}
+    med_path = root / "medicines.yaml"
+    if med_path.is_file():
+        digest.update(med_path.read_bytes())
+        parsed_m = _parse(MedicinesFile, _read_yaml(med_path, problems), "medicines.yaml", problems)
+        seen_med: dict[tuple[str, ...], str] = {}
+        for m in parsed_m.medicines if parsed_m else []:
+            add("medicine", medicines, m.id, m, "medicines.yaml")  # type: ignore[arg-type]
+            for name in m.names:
+                key = phrase_key(name)
+                if key in seen_med and seen_med[key] != m.id:
+                    problems.append(f"medicines.yaml: name '{name}' in both {seen_med[key]} and {m.id}")
+                seen_med[key] = m.id
+
     kb = KnowledgeBase(
         findings=findings,
         conditions=conditions,
@@ -152,6 +169,7 @@ def check_kb(data_dir: Path | None = None) -> tuple[KnowledgeBase | None, list[s
         version=digest.hexdigest()[:12],
         source=root,
         files={k.split(":", 1)[1]: v for k, v in origin.items() if k.startswith("condition:")},
+        medicines=medicines,
     )
     problems.extend(cross_check(kb))
     return kb, problems

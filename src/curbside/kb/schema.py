@@ -200,3 +200,17 @@ class Specialty(Strict):
 
 class SpecialtiesFile(Strict):
     specialties: list[Specialty]
+
+
+class Medicine(Strict):
+    """A medicine people may mention, for reporting only (findings carry clinical meaning)."""
+
+    id: Ident
+    name: Text
+    # "class" is a Python keyword, so the attribute is drug_class and the YAML key is "class".
+    drug_class: Text = Field(alias="class")
+    names: list[Phrase] = Field(min_length=1)
+
+
+class MedicinesFile(Strict):
+    medicines: list[Medicine]

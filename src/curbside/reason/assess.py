@@ -79,42 +79,57 @@ class Reasoner:
         present = {f for f, v in evidence.items() if v}
         # Candidates: conditions that list at least one present, non-context finding.
         candidates = {cid for f in present - self.context_ids for cid in self._by_finding.get(f, ())}
-        scored: list[tuple[float, RankedCondition]] = []
-        for cid in candidates:
+        # Every candidate starts from the evidence as if it listed no finding (one shared sum), then
+        # corrects for the findings it does list, found through the inverted index.
+        baseline = 0.0
+        unlisted: dict[str, float] = {}
+        for fid, is_present in evidence.items():
+            lr = self.model.unlisted_ratio(fid, is_present)
+            unlisted[fid] = lr
+            baseline += math.log(lr)
+        totals = dict.fromkeys(candidates, baseline)
+        for fid, is_present in evidence.items():
+            for cid in self._by_finding.get(fid, ()):
+                if cid in totals:
+                    totals[cid] += math.log(self.model.likelihood_ratio(cid, fid, is_present)) - math.log(unlisted[fid])
+        scored: list[tuple[float, str]] = []
+        for cid, total in totals.items():
             c = self.kb.conditions[cid]
             prior = self.model.base_weight[cid] * age_factor(c, case.age) * sex_factor(c, case.sex)
             if case.pregnant and c.sex.value == "male_only":
                 prior = 0.0
-            if prior <= 0:
-                continue
-            log_odds = math.log(prior)
-            rc = RankedCondition(c, 0.0)
-            total = 0.0
-            for fid, is_present in evidence.items():
-                ratio = self.model.likelihood_ratio(cid, fid, is_present)
-                if ratio == 1.0:
-                    continue
-                total += math.log(ratio)
-                band = c.findings.get(fid)
-                ev = Evidence(fid, self.kb.findings[fid].name, is_present, ratio, band)
-                (rc.supporting if ratio > 1 else rc.opposing).append(ev)
-            log_odds += EVIDENCE_TEMPER * total
-            scored.append((log_odds, rc))
+            if prior > 0:
+                scored.append((math.log(prior) + EVIDENCE_TEMPER * total, cid))
         other_log = math.log(OTHER_WEIGHT)
         top = max([s for s, _ in scored] + [other_log])
         z = math.exp(other_log - top) + sum(math.exp(s - top) for s, _ in scored)
-        for s, rc in scored:
-            rc.probability = math.exp(s - top) / z
-            rc.supporting.sort(key=lambda e: -e.ratio)
-            rc.opposing.sort(key=lambda e: e.ratio)
+        ranked = [RankedCondition(self.kb.conditions[cid], math.exp(s - top) / z)
+                  for s, cid in sorted(scored, key=lambda x: -x[0])]
         other_p = math.exp(other_log - top) / z
-        ranked = sorted((rc for _, rc in scored), key=lambda r: -r.probability)
-        shown = [r for r in ranked if r.probability >= MIN_PROBABILITY and r.supporting][:MAX_CONDITIONS]
+        shown: list[RankedCondition] = []
+        for rc in ranked:
+            if rc.probability < MIN_PROBABILITY or len(shown) >= MAX_CONDITIONS:
+                break
+            self._explain(rc, evidence)
+            if rc.supporting:
+                shown.append(rc)
         triage = self._triage(case, present, ranked, other_p)
         rule_out = self._rule_out(shown, ranked)
         specialist = self._specialist(shown, triage.level)
         confident = bool(shown) and shown[0].probability >= 0.15
         return Assessment(case, shown, other_p, triage, rule_out, specialist, confident)
+
+    def _explain(self, rc: RankedCondition, evidence: dict[str, bool]) -> None:
+        """Fill the findings for and against one condition, strongest first."""
+        c = rc.condition
+        for fid, is_present in evidence.items():
+            ratio = self.model.likelihood_ratio(c.id, fid, is_present)
+            if ratio == 1.0:
+                continue
+            ev = Evidence(fid, self.kb.findings[fid].name, is_present, ratio, c.findings.get(fid))
+            (rc.supporting if ratio > 1 else rc.opposing).append(ev)
+        rc.supporting.sort(key=lambda e: -e.ratio)
+        rc.opposing.sort(key=lambda e: e.ratio)
 
     # ------------------------------------------------------------------ triage
     def _triage(self, case: Case, present: set[str], ranked: list[RankedCondition], other_p: float) -> TriageResult:

@@ -104,6 +104,16 @@ class Model:
         context = frozenset(f.id for f in kb.findings.values() if f.kind == FindingKind.context)
         return cls(p_given, background, leak, context, base_weight)
 
+    def unlisted_ratio(self, finding_id: str, present: bool) -> float:
+        """The likelihood ratio for a condition that does not list this finding."""
+        if finding_id in self.context:
+            return CONTEXT_UNLISTED_LR if present else 1.0
+        p = self.leak.get(finding_id)
+        if p is None:
+            return 1.0
+        q = self.background[finding_id]
+        return p / q if present else (1.0 - p) / (1.0 - q)
+
     def likelihood_ratio(self, condition_id: str, finding_id: str, present: bool) -> float:
         """How much this finding (present or denied) multiplies the odds of the condition."""
         p = self.p_given[condition_id].get(finding_id)

@@ -32,6 +32,16 @@ class CaseFinding:
     source: str = "lexicon"  # lexicon | pattern | implied | stated
 
 
+@dataclass(frozen=True, slots=True)
+class MedicineMention:
+    id: str
+    name: str
+    drug_class: str
+    text: str
+    start: int
+    end: int
+
+
 @dataclass
 class Case:
     """Everything Curbside understood from one question."""
@@ -46,17 +56,19 @@ class Case:
     episodic: bool = False
     laterality: str | None = None  # "right" | "left" | "both"
     body_sites: list[str] = field(default_factory=list)
-    medicines: list[str] = field(default_factory=list)
+    medicines: list[MedicineMention] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)  # advice topics raised (driving, work...)
 
     def evidence(self, risk_ids: frozenset[str] = frozenset()) -> dict[str, bool]:
-        """Finding id -> True (present) / False (denied). Risk factors in the past count as present.
+        """Finding id -> True (present) / False (denied). Risk factors in the past count as present, and
+        findings about relatives (ids containing "family") count when said of a relative.
 
         A finding both affirmed and denied counts as present: people deny one aspect and affirm another.
         """
         out: dict[str, bool] = {}
         for f in self.findings:
-            if f.status == Status.present or (f.status == Status.history and f.id in risk_ids):
+            if (f.status == Status.present or (f.status == Status.history and f.id in risk_ids)
+                    or (f.status == Status.family and "family" in f.id)):
                 out[f.id] = True
             elif f.status == Status.absent and f.id not in out:
                 out[f.id] = False

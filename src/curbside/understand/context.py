@@ -71,6 +71,9 @@ _RULES: list[tuple[str, str, str]] = [
 ]
 
 
+_SCOPE = {"NEGATED_EXISTENCE": 7, "HYPOTHETICAL": 8, "FAMILY": 10, "HISTORICAL": 12}
+
+
 @dataclass(frozen=True, slots=True)
 class Assertion:
     negated: bool
@@ -83,10 +86,12 @@ def build_pipeline() -> Language:
     """A blank English pipeline with sentence splitting and ConText; nothing is downloaded."""
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    rules = [ConTextRule(lit, cat, direction=dirn, max_scope=None) for lit, cat, dirn in _RULES]
+    # Scope is the sentence, further limited per category (in tokens) so a list like
+    # "no fever, cough for a week" does not negate everything after it.
+    rules = [ConTextRule(lit, cat, direction=dirn, max_scope=_SCOPE.get(cat)) for lit, cat, dirn in _RULES]
     ctx: ConText = nlp.add_pipe(
         "medspacy_context",
-        config={"rules": None, "input_span_type": "group", "span_group_name": GROUP, "max_scope": 8},
+        config={"rules": None, "input_span_type": "group", "span_group_name": GROUP},
     )
     ctx.add(rules)
     return nlp

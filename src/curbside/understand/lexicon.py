@@ -32,6 +32,18 @@ _BARRIER = re.compile(r"[,;:.!?()\[\]\n]|\s-\s")
 _BLOCKING = frozenset({"but", "no", "not", "without", "denies", "never", "nor", "except", "although", "however"})
 
 
+def _kb_texts(kb: KnowledgeBase) -> list[str]:
+    out: list[str] = []
+    for c in kb.conditions.values():
+        out += [c.name, *c.synonyms, *c.tests, *c.treatments, *c.self_care, *c.red_flags, c.summary]
+        out += [a.text for a in c.advice]
+    for f in kb.findings.values():
+        out += [f.name, f.question, *f.phrasings]
+    for m in kb.medicines.values():
+        out += [m.name, *m.names]
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     """One finding matched in the text."""
@@ -62,14 +74,16 @@ class Lexicon:
             entries.sort(key=lambda e: -len(e[0]))
         self._stems = {stem(w) for w in vocab}
         self._vocab = sorted(w for w in vocab if len(w) >= 5 and w.isalpha())
+        # Real words used anywhere in the knowledge base are never "corrected" into another word.
+        self._known = {t.stem for text in _kb_texts(kb) for t in tokenize(text)}
         self.size = sum(len(v) for v in self._by_first.values())
 
     @lru_cache(maxsize=32768)  # noqa: B019 - the lexicon lives as long as the engine
     def correct(self, word: str) -> str | None:
         """A lexicon word within a small edit distance of ``word``, if ``word`` is unknown."""
-        if len(word) < 5 or not word.isalpha() or word in _COMMON or stem(word) in self._stems:
+        if len(word) < 5 or not word.isalpha() or word in _COMMON or stem(word) in self._known:
             return None
-        limit = 1 if len(word) < 9 else 2
+        limit = 1 if len(word) < 10 else 2
         hit = process.extractOne(word, self._vocab, scorer=Levenshtein.distance, score_cutoff=limit)
         if hit is None or hit[0][0] != word[0]:
             return None
@@ -90,8 +104,11 @@ class Lexicon:
         for i in range(1, len(tokens)):
             barrier[i] = bool(_BARRIER.search(text, tokens[i - 1].end, tokens[i].start))
         candidates: list[tuple[int, int, list[int], str, str]] = []
+        in_text = set(stems)
         for i, s in enumerate(stems):
             for key, fid, phrase in self._by_first.get(s, ()):
+                if len(key) > 1 and not in_text.issuperset(key[1:]):
+                    continue
                 positions = self._extend(key, i, stems, tokens, barrier)
                 if positions:
                     span_len = positions[-1] - positions[0]
@@ -129,3 +146,32 @@ class Lexicon:
             positions.append(found)
             pos = found
         return positions
+
+
+class MedicineMatcher:
+    """Contiguous, exact (stemmed) matching of the medicine names in the knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        self._names: dict[tuple[str, ...], str] = {}
+        for m in kb.medicines.values():
+            for name in m.names:
+                key = phrase_key(name)
+                if key:
+                    self._names[key] = m.id
+        self._longest = max((len(k) for k in self._names), default=0)
+
+    def match(self, text: str) -> list[tuple[str, int, int]]:
+        """(medicine id, start, end) for each mention, longest names first, no overlaps."""
+        tokens = key_tokens(tokenize(text))
+        out: list[tuple[str, int, int]] = []
+        i = 0
+        while i < len(tokens):
+            for n in range(min(self._longest, len(tokens) - i), 0, -1):
+                mid = self._names.get(tuple(t.stem for t in tokens[i:i + n]))
+                if mid:
+                    out.append((mid, tokens[i].start, tokens[i + n - 1].end))
+                    i += n
+                    break
+            else:
+                i += 1
+        return out

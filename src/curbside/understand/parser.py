@@ -13,9 +13,9 @@ from curbside.errors import EmptyInputError, InputTooLongError, NotTextError, Un
 from curbside.kb.loader import KnowledgeBase
 from curbside.kb.schema import FindingKind
 from curbside.understand import attributes
-from curbside.understand.case import Case, CaseFinding, Status
+from curbside.understand.case import Case, CaseFinding, MedicineMention, Status
 from curbside.understand.context import assert_spans, build_pipeline
-from curbside.understand.lexicon import Lexicon
+from curbside.understand.lexicon import Lexicon, MedicineMatcher
 
 MAX_CHARS = 20_000
 _ENGLISH = frozenset(
@@ -65,6 +65,7 @@ class Parser:
     def __init__(self, kb: KnowledgeBase) -> None:
         self.kb = kb
         self.lexicon = Lexicon(kb)
+        self.medicine_matcher = MedicineMatcher(kb)
         self.nlp = build_pipeline()
         self.risk_ids = frozenset(f.id for f in kb.findings.values() if f.kind == FindingKind.risk_factor)
 
@@ -110,7 +111,12 @@ class Parser:
         case.laterality = sides[0] if len(sides) == 1 else ("both" if sides else None)
         case.body_sites = attributes.extract_sites(text)
         case.topics = attributes.extract_topics(text)
-        case.medicines = [f.text for f in findings if self.kb.findings[f.id].system.value == "toxicology"]
+        seen_meds: set[str] = set()
+        for mid, start, end in self.medicine_matcher.match(text):
+            if mid not in seen_meds:
+                seen_meds.add(mid)
+                med = self.kb.medicines[mid]
+                case.medicines.append(MedicineMention(mid, med.name, med.drug_class, text[start:end], start, end))
         return case
 
     def _add_implied(self, findings: list[CaseFinding]) -> list[CaseFinding]:

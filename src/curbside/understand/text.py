@@ -16,10 +16,7 @@ from functools import lru_cache
 import snowballstemmer
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*")
-FILLER = frozenset(
-    {"a", "an", "the", "my", "his", "her", "their", "your", "our", "its", "some", "any", "of", "very", "really",
-     "quite", "bit", "little", "lot", "so"}
-)
+FILLER = frozenset({"a", "an", "the", "my", "his", "her", "their", "your", "our", "its", "some", "any", "of"})
 _stemmer = snowballstemmer.stemmer("english")
 
 
@@ -44,7 +41,13 @@ def fold(text: str) -> str:
 def stem(word: str) -> str:
     """Snowball stem of a lower-case word, with a few spellings unified."""
     word = word.replace("'", "")
+    if word in _UNSTEMMED:
+        return word
     return str(_stemmer.stemWord(_SPELLING.get(word, word)))
+
+
+# Words whose stem would merge them with a word of another meaning ("tearful" with "tearing").
+_UNSTEMMED = frozenset({"tearful", "tearfulness"})
 
 
 # British / American and common lay spellings that should meet in one stem.
@@ -118,15 +121,35 @@ _SPELLING = {
 }
 
 
+_NOT = ("not",)
+# Contractions expand to the words they stand for, with and without the apostrophe.
+_CONTRACTIONS: dict[str, tuple[str, ...]] = {
+    "i'm": ("i", "am"), "im": ("i", "am"), "i've": ("i", "have"), "ive": ("i", "have"), "i'd": ("i", "would"),
+    "i'll": ("i", "will"), "it's": ("it", "is"), "he's": ("he", "is"), "she's": ("she", "is"),
+    "that's": ("that", "is"), "there's": ("there", "is"), "you're": ("you", "are"), "they're": ("they", "are"),
+    "we're": ("we", "are"), "cannot": ("can", *_NOT), "can't": ("can", *_NOT), "cant": ("can", *_NOT),
+    "won't": ("will", *_NOT), "wont": ("will", *_NOT), "don't": ("do", *_NOT), "dont": ("do", *_NOT),
+    "doesn't": ("does", *_NOT), "doesnt": ("does", *_NOT), "didn't": ("did", *_NOT), "didnt": ("did", *_NOT),
+    "isn't": ("is", *_NOT), "isnt": ("is", *_NOT), "aren't": ("are", *_NOT), "wasn't": ("was", *_NOT),
+    "weren't": ("were", *_NOT), "haven't": ("have", *_NOT), "havent": ("have", *_NOT), "hasn't": ("has", *_NOT),
+    "hadn't": ("had", *_NOT), "couldn't": ("could", *_NOT), "couldnt": ("could", *_NOT),
+    "wouldn't": ("would", *_NOT), "shouldn't": ("should", *_NOT),
+}
+
+
 def tokenize(text: str) -> list[Token]:
-    """Split text into normalised tokens, keeping offsets into ``text``."""
+    """Split text into normalised tokens, keeping offsets into ``text``; contractions are expanded."""
     folded = fold(text)
     if len(folded) != len(text):  # accents expanded; fall back to a per-char fold
         folded = "".join(fold(ch)[:1] or " " for ch in text)
     out: list[Token] = []
     for m in _TOKEN.finditer(folded):
         word = m.group(0)
-        out.append(Token(word, stem(word), m.start(), m.end()))
+        expanded = _CONTRACTIONS.get(word)
+        if expanded:
+            out.extend(Token(w, stem(w), m.start(), m.end()) for w in expanded)
+        else:
+            out.append(Token(word, stem(word), m.start(), m.end()))
     return out
 
 
