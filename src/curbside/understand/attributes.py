@@ -47,6 +47,8 @@ _AGE_PATTERNS = [
     re.compile(r"\b(?:male|female|man|woman|m|f)\s*,?\s*(\d{1,3})\b(?!\s*(?:kg|lbs?|cm|%|days|weeks|months|years? ago))",
                re.I),
     re.compile(r"^\s*(\d{1,3})\s*[,/]", re.I),
+    re.compile(r"\bmy\s+(?:mother|mum|mom|father|dad|grandmother|grandma|grandfather|grandpa|husband|wife|partner|"
+               r"sister|brother|aunt|uncle)\s*(?:is|,|\()\s*(\d{2,3})\b", re.I),
 ]
 _FEMALE = re.compile(
     r"\b(female|woman|women|girl|lady|she|her|herself|mother of|mum of|pregnant|wife|daughter|f)\b", re.I

@@ -66,7 +66,15 @@ _RULES: list[tuple[str, str, str]] = [
         "won't go away", "not stop", "can't stop", "cannot stop", "not able", "unable", "no relief", "not relieved",
         "nothing helps", "no matter", "not help", "doesn't help", "didn't help", "not helping", "no reason",
         "no trigger", "no obvious trigger", "no apparent reason", "without warning", "without any trigger",
-        "not feeling well", "not well", "no energy", "no appetite", "can't", "cannot", "can not turn", "no idea", "non productive", "non-productive", "non stop", "nonstop", "not bad",
+        "not feeling well", "not well", "no energy", "no appetite", "can't", "cannot", "can not turn", "no idea",
+        # "a 6-month history of cough" is the present illness, not past history
+        *[f"{unit} history of" for unit in ("day", "days", "week", "weeks", "month", "months", "year", "years",
+                                             "hour", "hours")],
+        *[f"{unit} history" for unit in ("day", "days", "week", "weeks", "month", "months", "year", "years")],
+        "history of presenting", "history of present illness",
+        # a rash that does not fade when pressed is a finding, not a denial
+        "doesn't fade", "does not fade", "don't fade", "do not fade", "didn't fade", "not fading", "won't fade",
+        "doesn't blanch", "does not blanch", "non blanching", "non-blanching", "doesn't go away when", "not blanching", "non productive", "non-productive", "non stop", "nonstop", "not bad",
     )],
 ]
 

@@ -89,8 +89,9 @@ class Lexicon:
             return None
         return str(hit[0])
 
-    def match(self, text: str) -> list[Match]:
-        tokens = key_tokens(tokenize(text))
+    def match(self, text: str, tokens: list[Token] | None = None) -> list[Match]:
+        """Findings in ``text``; ``tokens`` may pass its already computed key tokens."""
+        tokens = key_tokens(tokenize(text)) if tokens is None else tokens
         if not tokens:
             return []
         stems: list[str] = []
@@ -160,9 +161,9 @@ class MedicineMatcher:
                     self._names[key] = m.id
         self._longest = max((len(k) for k in self._names), default=0)
 
-    def match(self, text: str) -> list[tuple[str, int, int]]:
+    def match(self, text: str, tokens: list[Token] | None = None) -> list[tuple[str, int, int]]:
         """(medicine id, start, end) for each mention, longest names first, no overlaps."""
-        tokens = key_tokens(tokenize(text))
+        tokens = key_tokens(tokenize(text)) if tokens is None else tokens
         out: list[tuple[str, int, int]] = []
         i = 0
         while i < len(tokens):

@@ -16,14 +16,29 @@ from curbside.understand import attributes
 from curbside.understand.case import Case, CaseFinding, MedicineMention, Status
 from curbside.understand.context import assert_spans, build_pipeline
 from curbside.understand.lexicon import Lexicon, MedicineMatcher
+from curbside.understand.text import key_tokens, tokenize
 
 MAX_CHARS = 20_000
 _ENGLISH = frozenset(
     """i me my we you he she it they is am are was were be been have has had do does did a an the and or but
     not no with without for of in on at to from my since after before this that there what when how can could
-    would should will just very feel feeling pain hurts""".split()
+    would should will just very feel feeling pain hurts it's i'm im what's help please got get so really also
+    day days week weeks year years old ago""".split()
 )
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
+# Someone writing on behalf of an adult relative: "My mother (82) has...", "my dad keeps falling".
+_PROXY = re.compile(
+    r"^\W*(?:hi|hello|hey|dear doctor)?\W*my\s+(?:\d+[\s-]*(?:year|yr)s?[\s-]*old\s+)?"
+    r"(mother|mum|mom|father|dad|grandmother|grandma|nan|granny|grandfather|grandpa|sister|brother|aunt|uncle|"
+    r"husband|wife|partner)\b[^.!?]{0,40}?\b(is|has|keeps|can't|cannot|fell|woke|seems|started|was|got|complains|"
+    r"gets|feels|developed|suddenly|just)\b",
+    re.I,
+)
+_FIRST_PERSON = re.compile(r"\b(i have|i've|i am having|i'm having|i get|i feel|i've got|i keep)\b", re.I)
+_PROXY_SEX = {"mother": "female", "mum": "female", "mom": "female", "grandmother": "female", "grandma": "female",
+              "nan": "female", "granny": "female", "sister": "female", "aunt": "female", "wife": "female",
+              "father": "male", "dad": "male", "grandfather": "male", "grandpa": "male", "brother": "male",
+              "uncle": "male", "husband": "male"}
 
 
 def check_text(text: object) -> str:
@@ -52,11 +67,13 @@ def check_text(text: object) -> str:
     latin = sum(1 for w in words if w.isascii())
     if latin / len(words) < 0.5:
         raise UnsupportedLanguageError("Curbside understands English only for now; please ask in English.")
-    if len(words) >= 4 and not any(w in _ENGLISH for w in words):
-        raise UnsupportedLanguageError(
-            "This does not look like English. Curbside understands English only for now; please ask in English."
-        )
     return stripped
+
+
+def looks_english(text: str) -> bool:
+    """False for text of four or more words none of which is a common English word."""
+    words = [w.lower() for w in _WORD.findall(text)]
+    return len(words) < 4 or any(w in _ENGLISH for w in words)
 
 
 class Parser:
@@ -68,16 +85,28 @@ class Parser:
         self.medicine_matcher = MedicineMatcher(kb)
         self.nlp = build_pipeline()
         self.risk_ids = frozenset(f.id for f in kb.findings.values() if f.kind == FindingKind.risk_factor)
+        self.implied_by: dict[str, list[str]] = {}
+        for f in kb.findings.values():
+            for target in f.implies:
+                self.implied_by.setdefault(target, []).append(f.id)
 
     def parse(self, text: str, age: float | None = None, sex: str | None = None) -> Case:
         text = check_text(text)
-        matches = self.lexicon.match(text)
+        tokens = key_tokens(tokenize(text))
+        matches = self.lexicon.match(text, tokens)
+        if not matches and not looks_english(text):
+            raise UnsupportedLanguageError(
+                "This does not look like English. Curbside understands English only for now; please ask in English."
+            )
         assertions = assert_spans(self.nlp, text, [(m.start, m.end) for m in matches])
+        proxy = _PROXY.search(text) if not _FIRST_PERSON.search(text) else None
         findings: list[CaseFinding] = []
         for m, a in zip(matches, assertions, strict=True):
             negated = a.negated and not self.kb.findings[m.finding_id].negated_is_present
+            # Writing for a relative: what is said of them is about the patient, not family history.
+            family = a.family and not (proxy and "history" not in text[max(0, m.start - 40):m.start].lower())
             status = (
-                Status.family if a.family else
+                Status.family if family else
                 Status.absent if negated else
                 Status.hypothetical if a.hypothetical else
                 Status.history if a.historical else
@@ -96,6 +125,8 @@ class Parser:
         findings = self._add_implied(findings)
         found_age, found_sex = attributes.extract_age_sex(text)
         case = Case(text=text, findings=findings)
+        if proxy and not sex:
+            found_sex = _PROXY_SEX.get(proxy.group(1).lower(), found_sex)
         case.age = age if age is not None else found_age
         case.sex = sex or found_sex
         present = {f.id for f in findings if f.status == Status.present}
@@ -112,7 +143,7 @@ class Parser:
         case.body_sites = attributes.extract_sites(text)
         case.topics = attributes.extract_topics(text)
         seen_meds: set[str] = set()
-        for mid, start, end in self.medicine_matcher.match(text):
+        for mid, start, end in self.medicine_matcher.match(text, tokens):
             if mid not in seen_meds:
                 seen_meds.add(mid)
                 med = self.kb.medicines[mid]
@@ -130,6 +161,18 @@ class Parser:
                 if (target, f.status) not in seen:
                     seen.add((target, f.status))
                     new = CaseFinding(target, self.kb.findings[target].name, f.status, f.text, f.start, f.end,
+                                      "implied")
+                    out.append(new)
+                    frontier.append(new)
+        # "No urinary symptoms" denies each urinary finding not stated otherwise.
+        stated = {f.id for f in out}
+        frontier = [f for f in out if f.status == Status.absent]
+        while frontier:
+            f = frontier.pop()
+            for child in self.implied_by.get(f.id, ()):
+                if child not in stated:
+                    stated.add(child)
+                    new = CaseFinding(child, self.kb.findings[child].name, Status.absent, f.text, f.start, f.end,
                                       "implied")
                     out.append(new)
                     frontier.append(new)

@@ -47,7 +47,7 @@ def stem(word: str) -> str:
 
 
 # Words whose stem would merge them with a word of another meaning ("tearful" with "tearing").
-_UNSTEMMED = frozenset({"tearful", "tearfulness"})
+_UNSTEMMED = frozenset({"tearful", "tearfulness", "spotting"})
 
 
 # British / American and common lay spellings that should meet in one stem.
