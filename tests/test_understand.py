@@ -109,3 +109,63 @@ def test_bad_input_raises_named_errors(tiny_engine: Engine, text: str, error: ty
 
 def test_status_enum_values() -> None:
     assert {s.value for s in Status} == {"present", "absent", "history", "family", "hypothetical"}
+
+
+# ---- against the built-in knowledge base: real sentences, lay and clinical ----------------------------------
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("my pee burns and I'm peeing all the time", {"dysuria"}),
+        ("the room spins when I roll over in bed", {"vertigo"}),
+        ("I can't catch my breath", {"shortness_of_breath"}),
+        ("coughing up blood since Tuesday", {"hemoptysis"}),
+        ("Presents with a 6-month history of productive cough.", {"productive_cough"}),
+        ("tenderness in the RLQ with fever", {"fever"}),
+        ("temp 39.2 and shivering", {"fever", "high_fever", "chills"}),
+    ],
+)
+def test_builtin_phrasings(engine: Engine, text: str, expected: set[str]) -> None:
+    present = {f.id for f in engine.parse(text).findings if f.status == Status.present}
+    assert expected <= present, present
+
+
+def test_rash_that_does_not_fade_is_not_a_denial(engine: Engine) -> None:
+    s = statuses(engine, "My son has a fever and a rash that doesn't fade when I press a glass on it")
+    assert s["fever"] == "present" and s["non_blanching_rash"] == "present"
+
+
+def test_writing_for_a_parent(engine: Engine) -> None:
+    case = engine.parse("My mother is 82 and has a sore on her tailbone that keeps getting deeper")
+    assert case.age == 82 and case.sex == "female"
+    assert any(f.status == Status.present for f in case.findings)
+
+
+def test_family_history_stays_family_when_the_writer_is_the_patient(engine: Engine) -> None:
+    s = statuses(engine, "My mother had breast cancer. I have a lump in my breast.")
+    assert s["cancer_history"] == "family" and s["breast_lump"] == "present"
+
+
+def test_denying_a_group_denies_its_members(engine: Engine) -> None:
+    s = statuses(engine, "Headache and fever, no chest pain.")
+    assert s["chest_pain"] == "absent"
+    assert all(v == "absent" for k, v in s.items() if k.startswith("chest_pain_"))
+
+
+def test_medicines_are_reported(engine: Engine) -> None:
+    case = engine.parse("I started metoclopramide two days ago and I take ibuprofen; now my neck twists")
+    assert {m.id for m in case.medicines} == {"metoclopramide", "ibuprofen"}
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("my home monitor says 228/132", ["severely_high_bp_reading"]),
+        ("BP 85/50 and dizzy", ["low_blood_pressure"]),
+        ("blood pressure 128/82", []),
+        ("pulse 128, sats 89%", ["rapid_heartbeat", "low_oxygen"]),
+        ("pain is 8/10", []),
+    ],
+)
+def test_vital_signs(text: str, ids: list[str]) -> None:
+    assert [d.finding_id for d in extract_measurements(text)] == ids

@@ -22,7 +22,7 @@ TRIAGE_THRESHOLDS: dict[Triage, float] = {Triage.emergency: 0.2, Triage.urgent: 
 # An emergency condition this probable raises the triage to at least urgent.
 EMERGENCY_FLOOR_P = 0.08
 MAX_CONDITIONS = 10
-MIN_PROBABILITY = 0.005
+MIN_PROBABILITY = 0.01
 
 
 @dataclass(frozen=True, slots=True)

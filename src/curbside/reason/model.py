@@ -42,6 +42,8 @@ PREVALENCE_WEIGHT: dict[Prevalence, float] = {
 OTHER_WEIGHT = 3.0
 # Naive Bayes double-counts correlated findings; evidence is tempered by this exponent.
 EVIDENCE_TEMPER = 0.75
+# P(risk factor or context | condition) assumed, when the condition does not list it, in background rates only.
+RISK_BACKGROUND_DEFAULT = 0.005
 # Background rate of a finding is clamped to this range.
 BACKGROUND_RANGE = (0.01, 0.35)
 
@@ -98,7 +100,9 @@ class Model:
         background: dict[str, float] = {}
         lo, hi = BACKGROUND_RANGE
         for f in kb.findings.values():
-            default = leak[f.id] if leak[f.id] is not None else 0.05
+            # An exposure or context no condition lists contributes almost nothing to its background rate, so a
+            # specific exposure (a snake bite, a tick bite) is strong evidence for the few conditions that list it.
+            default = leak[f.id] if leak[f.id] is not None else RISK_BACKGROUND_DEFAULT
             mass = sum(base_weight[c] * p_given[c].get(f.id, default) for c in p_given)  # type: ignore[misc]
             background[f.id] = min(hi, max(lo, mass / total))
         context = frozenset(f.id for f in kb.findings.values() if f.kind == FindingKind.context)

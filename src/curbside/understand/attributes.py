@@ -51,15 +51,15 @@ _AGE_PATTERNS = [
                r"sister|brother|aunt|uncle)\s*(?:is|,|\()\s*(\d{2,3})\b", re.I),
 ]
 _FEMALE = re.compile(
-    r"\b(female|woman|women|girl|lady|she|her|herself|mother of|mum of|pregnant|wife|daughter|f)\b", re.I
+    r"\b(female|woman|women|girl|lady|she|her|herself|mother of|mum of|pregnant|wife|daughter)\b", re.I
 )
-_MALE = re.compile(r"\b(male|man|men|boy|gentleman|guy|he|his|him|himself|husband|son|m)\b", re.I)
+_MALE = re.compile(r"\b(male|man|men|boy|gentleman|guy|he|his|him|himself|husband|son)\b", re.I)
 _CHILD_SUBJECT = re.compile(
     r"\bmy\s+(?:(\d{1,2})[\s-]*(year|month|week|day)s?[\s-]*old\s+)?(son|daughter|baby|boy|girl|child|kid|toddler|infant|newborn)\b",
     re.I,
 )
 _DURATION_BEFORE = re.compile(r"\b(for|past|last|over|since|about|around|almost|nearly|after|within)\s+(the\s+)?$", re.I)
-_SHORT_SEX = re.compile(r"\b\d{1,3}\s*(?:yo\s*|y/o\s*|-year-old\s*)?([mf])\b", re.I)
+_SHORT_SEX = re.compile(r"\b\d{1,3}\s*(?:yo\s*|y/o\s*|-year-old\s*)?([mf])\b|^\W*([mf])\s*[,/]?\s*\d{1,3}\b", re.I)
 _FIRST_PERSON_SEX = [
     (re.compile(r"\b(i'?m|i am)\s+(a\s+)?(\d{1,3}\s*(?:-|\s)?(?:years?[\s-]*old|yo|y/o)?\s+)?(female|woman|girl|lady|mum|mom|mother)\b", re.I), "female"),
     (re.compile(r"\b(i'?m|i am)\s+(a\s+)?(\d{1,3}\s*(?:-|\s)?(?:years?[\s-]*old|yo|y/o)?\s+)?(male|man|guy|boy|dad|father)\b", re.I), "male"),
@@ -98,7 +98,7 @@ def extract_age_sex(text: str) -> tuple[float | None, str | None]:
     if sex is None:
         short = _SHORT_SEX.search(text)
         if short:
-            sex = "female" if short.group(1).lower() == "f" else "male"
+            sex = "female" if (short.group(1) or short.group(2)).lower() == "f" else "male"
     if sex is None:
         for pat, s in _FIRST_PERSON_SEX:
             if pat.search(text):
@@ -188,9 +188,36 @@ _TEMP = re.compile(
 _TEMP_BARE = re.compile(r"\b(\d{2,3}(?:[.,]\d)?)\s*(?:°\s*|deg(?:rees)?\s*)([cf])\b", re.I)
 
 
-def extract_measurements(text: str) -> list[Derived]:
-    """Fever from stated temperatures (Celsius or Fahrenheit)."""
+_BP = re.compile(r"\b(?:bp|blood pressure|pressure|monitor|reading|says|of|was|is|at)?\s*:?\s*"
+                 r"\b(\d{2,3})\s*/\s*(\d{2,3})\b(?!\s*(?:weeks|days|months|years|10\b))", re.I)
+_PULSE = re.compile(r"\b(?:hr|heart rate|pulse|heart beat|heartbeat)\s*(?:of|is|was|at|:|=)?\s*(\d{2,3})\b", re.I)
+_SPO2 = re.compile(r"\b(?:sats?|spo2|o2 sat\w*|oxygen(?: saturation| level| levels)?)\s*(?:of|is|was|at|:|=)?\s*"
+                   r"(\d{2,3})\s*%", re.I)
+
+
+def extract_vitals(text: str) -> list[Derived]:
+    """Findings from stated blood pressure, pulse and oxygen saturation readings."""
     out: list[Derived] = []
+    for m in _BP.finditer(text):
+        systolic, diastolic = int(m.group(1)), int(m.group(2))
+        if not (60 <= systolic <= 300 and 30 <= diastolic <= 200 and systolic > diastolic):
+            continue
+        if systolic >= 180 or diastolic >= 120:
+            out.append(Derived("severely_high_bp_reading", m.start(1), m.end(2)))
+        elif systolic < 90:
+            out.append(Derived("low_blood_pressure", m.start(1), m.end(2)))
+    for m in _PULSE.finditer(text):
+        if 100 < int(m.group(1)) <= 250:
+            out.append(Derived("rapid_heartbeat", m.start(), m.end()))
+    for m in _SPO2.finditer(text):
+        if 50 <= int(m.group(1)) <= 93:
+            out.append(Derived("low_oxygen", m.start(), m.end()))
+    return out
+
+
+def extract_measurements(text: str) -> list[Derived]:
+    """Fever from stated temperatures (Celsius or Fahrenheit), and vital signs."""
+    out: list[Derived] = extract_vitals(text)
     for pat, unit_group in ((_TEMP, 3), (_TEMP_BARE, 2)):
         for m in pat.finditer(text):
             value = float(m.group(1).replace(",", "."))
