@@ -20,7 +20,8 @@ def statuses(engine: Engine, text: str) -> dict[str, str]:
 
 
 def test_lay_and_clinical_phrasings(tiny_engine: Engine) -> None:
-    assert statuses(tiny_engine, "My nose is running and I keep coughing") == {"runny_nose": "present", "cough": "present"}
+    got = statuses(tiny_engine, "My nose is running and I keep coughing")
+    assert got == {"runny_nose": "present", "cough": "present"}
 
 
 def test_typo_tolerance(tiny_engine: Engine) -> None:

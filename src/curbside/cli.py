@@ -49,7 +49,8 @@ def error_payload(exc: CurbsideError) -> dict[str, Any]:
 def ask(
     text: str = typer.Argument(..., help="The question, in your own words; '-' reads it from standard input."),
     as_json: bool = typer.Option(False, "--json", help="Print the full result as JSON."),
-    jsonl: bool = typer.Option(False, "--jsonl", help="Batch: read {\"id\",\"text\"} lines on stdin, write JSON lines."),
+    jsonl: bool = typer.Option(False, "--jsonl",
+                               help="Batch: read {\"id\",\"text\"} lines on stdin, write JSON lines."),
     age: float | None = typer.Option(None, help="Age in years, if not in the text."),
     sex: str | None = typer.Option(None, help="female or male, if not in the text."),
     data: Path | None = typer.Option(None, help="Knowledge-base directory (default: built-in)."),
@@ -99,7 +100,8 @@ def _ask_batch(engine: Any) -> None:
 
 @app.command("eval")
 def evaluate(
-    file: Path = typer.Argument(..., help="JSONL of labelled cases: {id, text, dx: [names], icd10: [codes], triage: [levels]}."),
+    file: Path = typer.Argument(
+        ..., help="JSONL of labelled cases: {id, text, dx: [names], icd10: [codes], triage: [levels]}."),
     misses: int = typer.Option(30, help="How many misses to list."),
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
     report: Path | None = typer.Option(None, help="Also write a Markdown report to this file."),

@@ -12,10 +12,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-
-import yaml
 from typing import TypeVar
 
+import yaml
 from pydantic import BaseModel, ValidationError
 
 from curbside.errors import KnowledgeBaseError
@@ -34,7 +33,6 @@ from curbside.kb.schema import (
     System,
 )
 from curbside.understand.text import phrase_key
-
 
 _M = TypeVar("_M", bound=BaseModel)
 

@@ -33,10 +33,10 @@ LEAK_P: dict[FindingKind, float | None] = {
 CONTEXT_UNLISTED_LR = 0.75
 PREVALENCE_WEIGHT: dict[Prevalence, float] = {
     Prevalence.very_common: 1.0,
-    Prevalence.common: 0.35,
-    Prevalence.uncommon: 0.1,
-    Prevalence.rare: 0.03,
-    Prevalence.very_rare: 0.01,
+    Prevalence.common: 0.5,
+    Prevalence.uncommon: 0.2,
+    Prevalence.rare: 0.08,
+    Prevalence.very_rare: 0.04,
 }
 # Prior mass of "something not in the knowledge base", relative to a very common condition.
 OTHER_WEIGHT = 3.0
@@ -102,8 +102,9 @@ class Model:
         for f in kb.findings.values():
             # An exposure or context no condition lists contributes almost nothing to its background rate, so a
             # specific exposure (a snake bite, a tick bite) is strong evidence for the few conditions that list it.
-            default = leak[f.id] if leak[f.id] is not None else RISK_BACKGROUND_DEFAULT
-            mass = sum(base_weight[c] * p_given[c].get(f.id, default) for c in p_given)  # type: ignore[misc]
+            leak_p = leak[f.id]
+            default = leak_p if leak_p is not None else RISK_BACKGROUND_DEFAULT
+            mass = sum(base_weight[c] * p_given[c].get(f.id, default) for c in p_given)
             background[f.id] = min(hi, max(lo, mass / total))
         context = frozenset(f.id for f in kb.findings.values() if f.kind == FindingKind.context)
         return cls(p_given, background, leak, context, base_weight)

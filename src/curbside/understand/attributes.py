@@ -44,7 +44,8 @@ _AGE_PATTERNS = [
     re.compile(r"\b(?:aged?|age:?)\s*(\d{1,3})\b", re.I),
     re.compile(r"\b(?:i'?m|i am|he is|she is|he's|she's)\s+(\d{1,3})\b(?!\s*(?:kg|lbs?|cm|%|weeks|days|months))", re.I),
     re.compile(r"\b(\d{1,3})\s*(?:m|f|male|female|man|woman)\b", re.I),
-    re.compile(r"\b(?:male|female|man|woman|m|f)\s*,?\s*(\d{1,3})\b(?!\s*(?:kg|lbs?|cm|%|days|weeks|months|years? ago))",
+    re.compile(r"\b(?:male|female|man|woman|m|f)\s*,?\s*(\d{1,3})\b"
+               r"(?!\s*(?:kg|lbs?|cm|%|days|weeks|months|years? ago))",
                re.I),
     re.compile(r"^\s*(\d{1,3})\s*[,/]", re.I),
     re.compile(r"\bmy\s+(?:mother|mum|mom|father|dad|grandmother|grandma|grandfather|grandpa|husband|wife|partner|"
@@ -58,11 +59,13 @@ _CHILD_SUBJECT = re.compile(
     r"\bmy\s+(?:(\d{1,2})[\s-]*(year|month|week|day)s?[\s-]*old\s+)?(son|daughter|baby|boy|girl|child|kid|toddler|infant|newborn)\b",
     re.I,
 )
-_DURATION_BEFORE = re.compile(r"\b(for|past|last|over|since|about|around|almost|nearly|after|within)\s+(the\s+)?$", re.I)
+_DURATION_BEFORE = re.compile(
+    r"\b(for|past|last|over|since|about|around|almost|nearly|after|within)\s+(the\s+)?$", re.I)
 _SHORT_SEX = re.compile(r"\b\d{1,3}\s*(?:yo\s*|y/o\s*|-year-old\s*)?([mf])\b|^\W*([mf])\s*[,/]?\s*\d{1,3}\b", re.I)
+_I_AM = r"\b(i'?m|i am)\s+(a\s+)?(\d{1,3}\s*(?:-|\s)?(?:years?[\s-]*old|yo|y/o)?\s+)?"
 _FIRST_PERSON_SEX = [
-    (re.compile(r"\b(i'?m|i am)\s+(a\s+)?(\d{1,3}\s*(?:-|\s)?(?:years?[\s-]*old|yo|y/o)?\s+)?(female|woman|girl|lady|mum|mom|mother)\b", re.I), "female"),
-    (re.compile(r"\b(i'?m|i am)\s+(a\s+)?(\d{1,3}\s*(?:-|\s)?(?:years?[\s-]*old|yo|y/o)?\s+)?(male|man|guy|boy|dad|father)\b", re.I), "male"),
+    (re.compile(_I_AM + r"(female|woman|girl|lady|mum|mom|mother)\b", re.I), "female"),
+    (re.compile(_I_AM + r"(male|man|guy|boy|dad|father)\b", re.I), "male"),
     (re.compile(r"\bmy (husband|boyfriend)\b", re.I), "female"),
     (re.compile(r"\bmy (wife|girlfriend)\b", re.I), "male"),
     (re.compile(r"\b(my period|my periods|my menstrual|my vagina|my breasts?|my uterus|my ovar)", re.I), "female"),
@@ -105,11 +108,11 @@ def extract_age_sex(text: str) -> tuple[float | None, str | None]:
                 sex = s
                 break
     if sex is None:
-        f = len(_FEMALE.findall(text))
-        m = len(_MALE.findall(text))
-        if f > m:
+        n_female = len(_FEMALE.findall(text))
+        n_male = len(_MALE.findall(text))
+        if n_female > n_male:
             sex = "female"
-        elif m > f:
+        elif n_male > n_female:
             sex = "male"
     return age, sex
 
@@ -127,7 +130,9 @@ def _to_years(value: float, unit: str | None) -> float:
 
 # ---------------------------------------------------------------- time course
 _FOR_DURATION = re.compile(
-    rf"\b(?:for|past|last|over|since|about|around|almost|nearly|x)\s+(?:the\s+)?(?:last\s+|past\s+)?{_NUM}[\s-]*{_UNIT}\b", re.I
+    rf"\b(?:for|past|last|over|since|about|around|almost|nearly|x)\s+(?:the\s+)?(?:last\s+|past\s+)?"
+    rf"{_NUM}[\s-]*{_UNIT}\b",
+    re.I,
 )
 _AGO = re.compile(rf"\b{_NUM}[\s-]*{_UNIT}\s+ago\b", re.I)
 _START_VERB = re.compile(r"\b(start|began|begin|noticed|came on|develop|onset|since|first)", re.I)
