@@ -16,8 +16,8 @@ from curbside.evaluation import EvalCase, evaluate_cases, load_cases, matches
 
 GOLD = Path(__file__).parent / "gold" / "cases.jsonl"
 CASES = load_cases(GOLD) if GOLD.is_file() else []
-TOP3_FLOOR = 0.70
-TRIAGE_FLOOR = 0.65
+TOP3_FLOOR = 0.88
+TRIAGE_FLOOR = 0.82
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

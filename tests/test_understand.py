@@ -170,3 +170,17 @@ def test_medicines_are_reported(engine: Engine) -> None:
 )
 def test_vital_signs(text: str, ids: list[str]) -> None:
     assert [d.finding_id for d in extract_measurements(text)] == ids
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("last night I took about 24 paracetamol tablets", ["paracetamol_overdose", "overdose_or_poison_ingestion"]),
+        ("he swallowed 30 of his sleeping tablets", ["overdose_or_poison_ingestion"]),
+        ("I took 2 paracetamol for my headache", []),
+    ],
+)
+def test_overdose_counts(text: str, ids: list[str]) -> None:
+    from curbside.understand.attributes import extract_overdose
+
+    assert [d.finding_id for d in extract_overdose(text)] == ids

@@ -22,6 +22,8 @@ TRIAGE_THRESHOLDS: dict[Triage, float] = {Triage.emergency: 0.2, Triage.urgent: 
 # An emergency condition this probable raises the triage to at least urgent.
 EMERGENCY_FLOOR_P = 0.08
 MAX_CONDITIONS = 10
+# At least this much probability always stays with "something else".
+MIN_OTHER = 0.1
 MIN_PROBABILITY = 0.01
 
 
@@ -88,10 +90,18 @@ class Reasoner:
             unlisted[fid] = lr
             baseline += math.log(lr)
         totals = dict.fromkeys(candidates, baseline)
+        derived = case.derived_from()
         for fid, is_present in evidence.items():
             for cid in self._by_finding.get(fid, ()):
                 if cid in totals:
                     totals[cid] += math.log(self.model.likelihood_ratio(cid, fid, is_present)) - math.log(unlisted[fid])
+        # A finding derived from another ("no chest pain" -> no crushing chest pain; high fever -> fever) carries
+        # no information beyond its source for a condition that lists the source: count it once.
+        for fid, source in derived.items():
+            if fid in evidence:
+                for cid in self._by_finding.get(source, ()):
+                    if cid in totals:
+                        totals[cid] -= math.log(self.model.likelihood_ratio(cid, fid, evidence[fid]))
         scored: list[tuple[float, str]] = []
         for cid, total in totals.items():
             c = self.kb.conditions[cid]
@@ -106,11 +116,16 @@ class Reasoner:
         ranked = [RankedCondition(self.kb.conditions[cid], math.exp(s - top) / z)
                   for s, cid in sorted(scored, key=lambda x: -x[0])]
         other_p = math.exp(other_log - top) / z
+        if other_p < MIN_OTHER:  # never claim certainty: keep room for causes outside the knowledge base
+            scale = (1.0 - MIN_OTHER) / (1.0 - other_p)
+            for rc in ranked:
+                rc.probability *= scale
+            other_p = MIN_OTHER
         shown: list[RankedCondition] = []
         for rc in ranked:
             if rc.probability < MIN_PROBABILITY or len(shown) >= MAX_CONDITIONS:
                 break
-            self._explain(rc, evidence)
+            self._explain(rc, evidence, derived)
             if rc.supporting:
                 shown.append(rc)
         triage = self._triage(case, present, ranked, other_p)
@@ -119,10 +134,12 @@ class Reasoner:
         confident = bool(shown) and shown[0].probability >= 0.15
         return Assessment(case, shown, other_p, triage, rule_out, specialist, confident)
 
-    def _explain(self, rc: RankedCondition, evidence: dict[str, bool]) -> None:
+    def _explain(self, rc: RankedCondition, evidence: dict[str, bool], derived: dict[str, str]) -> None:
         """Fill the findings for and against one condition, strongest first."""
         c = rc.condition
         for fid, is_present in evidence.items():
+            if derived.get(fid) in c.findings:
+                continue
             ratio = self.model.likelihood_ratio(c.id, fid, is_present)
             if ratio == 1.0:
                 continue

@@ -137,8 +137,9 @@ _FOR_DURATION = re.compile(
 _AGO = re.compile(rf"\b{_NUM}[\s-]*{_UNIT}\s+ago\b", re.I)
 _START_VERB = re.compile(r"\b(start|began|begin|noticed|came on|develop|onset|since|first)", re.I)
 _EPISODE = re.compile(
-    rf"\b(?:lasts?|lasting|each|every time|episodes? of|for)\s+(?:about\s+|around\s+|only\s+|just\s+)?"
-    rf"(?:{_NUM}|\d+\s*(?:-|–|to)\s*\d+)[\s-]*(second|sec|minute|min)s?\b",
+    rf"\b(?:lasts?|lasting|each|every time|episodes? of|for|after|within|passes after|goes after)\s+"
+    rf"(?:about\s+|around\s+|only\s+|just\s+)?"
+    rf"(?:{_NUM}\s+(?:or|to)\s+{_NUM}|{_NUM}|\d+\s*(?:-|–|to)\s*\d+)[\s-]*(second|sec|minute|min)s?\b",
     re.I,
 )
 _RANGE_MIN = re.compile(r"\b\d+\s*(?:-|–|to)\s*\d+\s*(second|sec|minute|min)s?\b", re.I)
@@ -220,9 +221,39 @@ def extract_vitals(text: str) -> list[Derived]:
     return out
 
 
+_PARACETAMOL = r"(?:paracetamol|acetaminophen|tylenol|panadol|calpol)"
+_TOOK_MANY = re.compile(
+    r"\b(?:took|taken|swallowed|had)\s+(?:about\s+|around\s+|over\s+|maybe\s+|like\s+)?(\d{1,3})\s+"
+    r"(?:x\s+)?(?:of\s+)?(?:my\s+|his\s+|her\s+)?(\w+\s+)?(tablets?|pills?|capsules?|" + _PARACETAMOL + r")\b",
+    re.I,
+)
+
+
+def extract_overdose(text: str) -> list[Derived]:
+    """An overdose from a stated number of tablets: 8+ paracetamol, or 10+ tablets of anything."""
+    out: list[Derived] = []
+    for m in _TOOK_MANY.finditer(text):
+        count = int(m.group(1))
+        words = f"{m.group(2) or ''} {m.group(3)}".lower()
+        if re.search(_PARACETAMOL, words) and count >= 8:
+            out.append(Derived("paracetamol_overdose", m.start(), m.end()))
+            out.append(Derived("overdose_or_poison_ingestion", m.start(), m.end()))
+        elif count >= 10:
+            out.append(Derived("overdose_or_poison_ingestion", m.start(), m.end()))
+    return out
+
+
+_PSA = re.compile(r"\bpsa\s*(?:level\s*)?(?:of|is|was|at|:|=|came back)?\s*(?:at\s+)?(\d{1,3}(?:\.\d+)?)", re.I)
+
+
+def extract_psa(text: str) -> list[Derived]:
+    """A PSA value of 4 ng/mL or more is raised."""
+    return [Derived("raised_psa", m.start(), m.end()) for m in _PSA.finditer(text) if float(m.group(1)) >= 4]
+
+
 def extract_measurements(text: str) -> list[Derived]:
-    """Fever from stated temperatures (Celsius or Fahrenheit), and vital signs."""
-    out: list[Derived] = extract_vitals(text)
+    """Fever from stated temperatures (Celsius or Fahrenheit), vital signs and tablet counts."""
+    out: list[Derived] = extract_vitals(text) + extract_overdose(text) + extract_psa(text)
     for pat, unit_group in ((_TEMP, 3), (_TEMP_BARE, 2)):
         for m in pat.finditer(text):
             value = float(m.group(1).replace(",", "."))

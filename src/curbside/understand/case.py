@@ -30,6 +30,7 @@ class CaseFinding:
     start: int
     end: int
     source: str = "lexicon"  # lexicon | pattern | implied | stated
+    via: str | None = None  # for implied findings: the finding they were derived from
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +74,8 @@ class Case:
             elif f.status == Status.absent and f.id not in out:
                 out[f.id] = False
         return out
+
+    def derived_from(self) -> dict[str, str]:
+        """Finding id -> the finding it was only derived from (not stated in its own words)."""
+        stated = {f.id for f in self.findings if f.source != "implied"}
+        return {f.id: f.via for f in self.findings if f.source == "implied" and f.via and f.id not in stated}

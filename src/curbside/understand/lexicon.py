@@ -1,7 +1,7 @@
 """The findings lexicon: phrasings compiled to stem sequences and matched in text.
 
 Owns matching: ordered stems with up to ``MAX_GAP`` extra words in between
-inside one clause, longest match first, no shared tokens, and typo tolerance
+inside one clause, longest match first, no match wholly inside another, and typo tolerance
 (rapidfuzz) for longer words that are not in the lexicon's vocabulary.
 """
 
@@ -18,7 +18,8 @@ from rapidfuzz.distance import Levenshtein
 from curbside.kb.loader import KnowledgeBase
 from curbside.understand.text import FILLER, Token, key_tokens, phrase_key, stem, tokenize
 
-MAX_GAP = 3
+MAX_GAP = 3  # words skipped between two phrasing words (longer phrasings)
+MAX_GAP_SHORT = 2  # for two-word phrasings, whose words are often common on their own
 # Words never to "correct" into a lexicon word: ordinary English that a typo matcher would abuse.
 _COMMON = frozenset(
     """about above after again against along already also always another around because before being below
@@ -117,9 +118,13 @@ class Lexicon:
         candidates.sort(key=lambda c: (-c[0], -c[1], c[2][0]))
         taken: set[int] = set()
         out: list[Match] = []
+        found: set[str] = set()
         for _, _, positions, fid, phrase in candidates:
-            if taken.intersection(positions):
+            # A match wholly inside a longer accepted one adds nothing (the longer one implies it); one that
+            # shares only some words ("pain in my chest" and "pain ... through to my back") is kept.
+            if taken.issuperset(positions) or (fid in found and taken.intersection(positions)):
                 continue
+            found.add(fid)
             taken.update(positions)
             start, end = tokens[positions[0]].start, tokens[positions[-1]].end
             out.append(Match(fid, start, end, text[start:end], phrase, any(fuzzy[p] for p in positions)))
@@ -132,9 +137,10 @@ class Lexicon:
     ) -> list[int] | None:
         positions = [i]
         pos = i
+        gap = MAX_GAP_SHORT if len(key) == 2 else MAX_GAP
         for want in key[1:]:
             found = None
-            for nxt in range(pos + 1, min(pos + 2 + MAX_GAP, len(stems))):
+            for nxt in range(pos + 1, min(pos + 2 + gap, len(stems))):
                 if barrier[nxt]:
                     break
                 if stems[nxt] == want:

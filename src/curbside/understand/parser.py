@@ -161,7 +161,7 @@ class Parser:
                 if (target, f.status) not in seen:
                     seen.add((target, f.status))
                     new = CaseFinding(target, self.kb.findings[target].name, f.status, f.text, f.start, f.end,
-                                      "implied")
+                                      "implied", f.id)
                     out.append(new)
                     frontier.append(new)
         # "No urinary symptoms" denies each urinary finding not stated otherwise.
@@ -173,7 +173,7 @@ class Parser:
                 if child not in stated:
                     stated.add(child)
                     new = CaseFinding(child, self.kb.findings[child].name, Status.absent, f.text, f.start, f.end,
-                                      "implied")
+                                      "implied", f.id)
                     out.append(new)
                     frontier.append(new)
         return out
