@@ -1,18 +1,27 @@
 """The Engine: one explicitly loaded object that runs text -> Case -> Assessment -> Answer.
 
-The CLI, the API and the tests all use it; nothing is loaded at import time.
+The CLI, the API and the tests all use it; nothing is loaded at import time. Loading validates the
+knowledge base and compiles its lexicon once per knowledge-base version; the compiled form is cached
+under ``CURBSIDE_HOME/cache`` (keyed by the KB's content hash and the compiling code), so later loads
+skip both steps.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import pickle
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from curbside import config
 from curbside.answer.compose import compose
 from curbside.errors import NoFindingsError
-from curbside.kb.loader import KnowledgeBase, load_kb
+from curbside.kb.loader import KnowledgeBase, builtin_data_dir, kb_digest, load_kb
 from curbside.reason.assess import Assessment, Reasoner
 from curbside.understand.case import Case, Status
 from curbside.understand.parser import Parser
@@ -33,15 +42,30 @@ class Consult:
 class Engine:
     """A loaded knowledge base with its parser and reasoner."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, parser: Parser | None = None, reasoner: Reasoner | None = None) -> None:
         self.kb = kb
-        self.parser = Parser(kb)
-        self.reasoner = Reasoner(kb)
+        self.parser = parser or Parser(kb)
+        self.reasoner = reasoner or Reasoner(kb)
 
     @classmethod
-    def load(cls, data_dir: Path | None = None) -> Engine:
-        """Load and validate a knowledge base (the built-in one by default) and build the pipeline."""
-        return cls(load_kb(data_dir))
+    def load(cls, data_dir: Path | None = None, cache: bool = True) -> Engine:
+        """Load a knowledge base (the built-in one by default), validated, and build the pipeline.
+
+        Raises ``KnowledgeBaseError`` if the knowledge base is invalid. With ``cache``, a compiled copy of a
+        knowledge base that validated before is reused.
+        """
+        root = data_dir or builtin_data_dir()
+        path = _cache_path(root) if cache else None
+        if path is not None and path.is_file():
+            with contextlib.suppress(Exception):  # a stale or damaged cache is rebuilt below
+                kb, lexicon, medicines, reasoner = pickle.loads(path.read_bytes())  # noqa: S301 - our own file
+                return cls(kb, Parser(kb, lexicon, medicines), reasoner)
+        engine = cls(load_kb(root))
+        if path is not None:
+            with contextlib.suppress(OSError):
+                _write_atomic(path, pickle.dumps(
+                    (engine.kb, engine.parser.lexicon, engine.parser.medicine_matcher, engine.reasoner)))
+        return engine
 
     def parse(self, text: str, age: float | None = None, sex: str | None = None) -> Case:
         return self.parser.parse(text, age=age, sex=_norm_sex(sex))
@@ -67,6 +91,29 @@ def _norm_sex(sex: str | None) -> str | None:
     s = sex.strip().lower()
     return {"f": "female", "female": "female", "woman": "female", "m": "male", "male": "male",
             "man": "male"}.get(s)
+
+
+def _code_hash() -> str:
+    """A hash of Curbside's own source, so a cache compiled by other code is never reused."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def _cache_path(root: Path) -> Path | None:
+    try:
+        return config.home() / "cache" / f"kb-{kb_digest(root)}-{_code_hash()}.pickle"
+    except OSError:
+        return None
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".kb-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    os.replace(tmp, path)
 
 
 def timed_load(data_dir: Path | None = None) -> tuple[Engine, float]:

@@ -75,7 +75,7 @@ class KnowledgeBase:
         }
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
+class _UniqueKeyLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """A safe YAML loader that rejects duplicate keys in a mapping (PyYAML keeps the last one silently)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[object, object]:
@@ -111,11 +111,27 @@ def _files(directory: Path) -> Iterable[Path]:
     return sorted(p for p in directory.glob("*.yaml") if p.is_file()) if directory.is_dir() else []
 
 
+def kb_files(root: Path) -> list[Path]:
+    """Every file that makes up a knowledge base, in a fixed order."""
+    out: list[Path] = []
+    for sub in ("findings", "conditions", "red_flags"):
+        out.extend(_files(root / sub))
+    out.extend(p for p in (root / "specialties.yaml", root / "medicines.yaml") if p.is_file())
+    return out
+
+
+def kb_digest(root: Path) -> str:
+    """The knowledge base's version: a hash of its files' names and contents."""
+    digest = hashlib.sha256()
+    for path in kb_files(root):
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def check_kb(data_dir: Path | None = None) -> tuple[KnowledgeBase | None, list[str]]:
     """Load and validate; return the knowledge base (if it parsed) and every problem found."""
     root = data_dir or builtin_data_dir()
     problems: list[str] = []
-    digest = hashlib.sha256()
     findings: dict[str, Finding] = {}
     conditions: dict[str, Condition] = {}
     origin: dict[str, str] = {}
@@ -132,14 +148,10 @@ def check_kb(data_dir: Path | None = None) -> tuple[KnowledgeBase | None, list[s
     if not root.is_dir():
         raise KnowledgeBaseError([f"knowledge base directory not found: {root}"])
     for path in _files(root / "findings"):
-        raw = path.read_bytes()
-        digest.update(path.name.encode() + raw)
         parsed = _parse(FindingsFile, _read_yaml(path, problems), f"findings/{path.name}", problems)
         for f in parsed.findings if parsed else []:
             add("finding", findings, f.id, f, f"findings/{path.name}")  # type: ignore[arg-type]
     for path in _files(root / "conditions"):
-        raw = path.read_bytes()
-        digest.update(path.name.encode() + raw)
         parsed_c = _parse(ConditionsFile, _read_yaml(path, problems), f"conditions/{path.name}", problems)
         for c in parsed_c.conditions if parsed_c else []:
             add("condition", conditions, c.id, c, f"conditions/{path.name}")  # type: ignore[arg-type]
@@ -147,12 +159,10 @@ def check_kb(data_dir: Path | None = None) -> tuple[KnowledgeBase | None, list[s
     if not rf_files:
         problems.append("red_flags/ has no files")
     for path in rf_files:
-        digest.update(path.name.encode() + path.read_bytes())
         parsed_r = _parse(RedFlagsFile, _read_yaml(path, problems), f"red_flags/{path.name}", problems)
         red_flags.extend(parsed_r.red_flags if parsed_r else [])
     sp_path = root / "specialties.yaml"
     if sp_path.is_file():
-        digest.update(sp_path.read_bytes())
         parsed_s = _parse(SpecialtiesFile, _read_yaml(sp_path, problems), "specialties.yaml", problems)
         for s in parsed_s.specialties if parsed_s else []:
             add("specialty", specialties, s.id, s, "specialties.yaml")  # type: ignore[arg-type]
@@ -162,7 +172,6 @@ def check_kb(data_dir: Path | None = None) -> tuple[KnowledgeBase | None, list[s
     medicines: dict[str, Medicine] = {}
     med_path = root / "medicines.yaml"
     if med_path.is_file():
-        digest.update(med_path.read_bytes())
         parsed_m = _parse(MedicinesFile, _read_yaml(med_path, problems), "medicines.yaml", problems)
         seen_med: dict[tuple[str, ...], str] = {}
         for m in parsed_m.medicines if parsed_m else []:
@@ -178,7 +187,7 @@ def check_kb(data_dir: Path | None = None) -> tuple[KnowledgeBase | None, list[s
         conditions=conditions,
         red_flags=red_flags,
         specialties=specialties,
-        version=digest.hexdigest()[:12],
+        version=kb_digest(root),
         source=root,
         files={k.split(":", 1)[1]: v for k, v in origin.items() if k.startswith("condition:")},
         medicines=medicines,

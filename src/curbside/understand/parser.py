@@ -79,10 +79,11 @@ def looks_english(text: str) -> bool:
 class Parser:
     """Turns text into a Case using one knowledge base's lexicon."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, kb: KnowledgeBase, lexicon: Lexicon | None = None,
+                 medicine_matcher: MedicineMatcher | None = None) -> None:
         self.kb = kb
-        self.lexicon = Lexicon(kb)
-        self.medicine_matcher = MedicineMatcher(kb)
+        self.lexicon = lexicon or Lexicon(kb)
+        self.medicine_matcher = medicine_matcher or MedicineMatcher(kb)
         self.nlp = build_pipeline()
         self.risk_ids = frozenset(f.id for f in kb.findings.values() if f.kind == FindingKind.risk_factor)
         self.implied_by: dict[str, list[str]] = {}

@@ -32,6 +32,8 @@ class Token:
 
 def fold(text: str) -> str:
     """Lower-case and strip accents; keeps length-independent offsets approximate."""
+    if text.isascii():
+        return text.lower()
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return text.lower().replace("\u2019", "'").replace("\u2018", "'")
