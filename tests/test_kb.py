@@ -86,6 +86,7 @@ def test_stats_by_system() -> None:
 def test_duplicate_yaml_key_fails(tmp_path: Path) -> None:
     kb_dir = _copy(tmp_path)
     path = kb_dir / "conditions" / "tiny.yaml"
-    path.write_text(path.read_text().replace("    triage: self_care\n", "    triage: self_care\n    triage: routine\n", 1))
+    doubled = "    triage: self_care\n    triage: routine\n"
+    path.write_text(path.read_text().replace("    triage: self_care\n", doubled, 1))
     _, problems = check_kb(kb_dir)
     assert any("duplicate key 'triage'" in p for p in problems), problems

@@ -58,7 +58,7 @@ class Engine:
         path = _cache_path(root) if cache else None
         if path is not None and path.is_file():
             with contextlib.suppress(Exception):  # a stale or damaged cache is rebuilt below
-                kb, lexicon, medicines, reasoner = pickle.loads(path.read_bytes())  # noqa: S301 - our own file
+                kb, lexicon, medicines, reasoner = pickle.loads(path.read_bytes())
                 return cls(kb, Parser(kb, lexicon, medicines), reasoner)
         engine = cls(load_kb(root))
         if path is not None:
