@@ -30,9 +30,16 @@ lint: install
 bench: install
 	$(BIN)/python -m curbside.bench
 
-# Own evaluation set; the report lands in docs/accuracy.md.
+# Own evaluation set, and the shared development set when it sits beside the project (figures only;
+# it is never copied in). The report lands in docs/accuracy.md.
+DEVSET := ../shared/eval/avey_vignettes.jsonl
 eval: install
 	$(BIN)/curbside eval tests/gold/cases.jsonl --report docs/accuracy.md
+	if [ -f $(DEVSET) ]; then \
+	  tmp=$$(mktemp -d); $(BIN)/python scripts/avey_to_cases.py $(DEVSET) > $$tmp/dev.jsonl; \
+	  $(BIN)/curbside eval $$tmp/dev.jsonl --misses 0 --report $$tmp/dev.md && \
+	  { echo; sed 's/^# Evaluation: dev.jsonl/# Evaluation: shared development set (400 vignettes)/' $$tmp/dev.md; } >> docs/accuracy.md; \
+	  rm -rf $$tmp; fi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build dist src/*.egg-info
