@@ -184,3 +184,28 @@ def test_overdose_counts(text: str, ids: list[str]) -> None:
     from curbside.understand.attributes import extract_overdose
 
     assert [d.finding_id for d in extract_overdose(text)] == ids
+
+
+def test_junk_never_crashes(engine: Engine) -> None:
+    """Random junk either gets an answer or a named InputError, never anything else."""
+    import random
+    import string
+
+    from curbside.errors import InputError
+
+    rng = random.Random(20261121)
+    alphabet = string.printable + "éüñ中文日本語😀—–’“”\u200b\u202e\x00\x07"
+    words = ["pain", "no", "fever", "not", "my", "chest", "history", "of", "mother", "if", "39.5", "120/80", "took",
+             "24", "tablets", "'", "-", "...", "I'm", "can't"]
+    for i in range(300):
+        if i % 3 == 0:
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 200)))
+        elif i % 3 == 1:
+            text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 40)))
+        else:
+            text = rng.choice(words) * rng.randint(1, 500)
+        try:
+            consult = engine.ask(text)
+        except InputError:
+            continue
+        assert consult.payload["triage"]["level"] in {"emergency", "urgent", "routine", "self_care"}
