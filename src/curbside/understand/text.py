@@ -45,7 +45,30 @@ def stem(word: str) -> str:
     word = word.replace("'", "")
     if word in _UNSTEMMED:
         return word
-    return str(_stemmer.stemWord(_SPELLING.get(word, word)))
+    word = _SPELLING.get(word, word)
+    if _BRITISH_HINT.search(word):
+        for pattern, american in _BRITISH:
+            word = pattern.sub(american, word)
+    return str(_stemmer.stemWord(word))
+
+
+# British medical spellings folded to American ones before stemming, so both meet in one stem.
+_BRITISH_HINT = re.compile(r"ae|oe|our$")
+_BRITISH = [
+    (re.compile(r"^oesophag"), "esophag"),
+    (re.compile(r"^oestr"), "estr"),
+    (re.compile(r"^foet"), "fet"),
+    (re.compile(r"^paed"), "ped"),
+    (re.compile(r"^gynaec"), "gynec"),
+    (re.compile(r"^caes"), "ces"),
+    (re.compile(r"^anaesth"), "anesth"),
+    (re.compile(r"haem"), "hem"),
+    (re.compile(r"aemi"), "emi"),
+    (re.compile(r"oedem"), "edem"),
+    (re.compile(r"rrhoe"), "rrhe"),
+    (re.compile(r"pnoe"), "pne"),
+    (re.compile(r"^(tum|col|hum|od|behavi|fav|vap)our"), r"\1or"),
+]
 
 
 # Words whose stem would merge them with a word of another meaning ("tearful" with "tearing").
