@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from curbside.kb.loader import KnowledgeBase
 from curbside.kb.schema import TRIAGE_ORDER, Band, Condition, FindingKind, RedFlag, Triage
 from curbside.reason.model import EVIDENCE_TEMPER, OTHER_WEIGHT, Model, age_factor, sex_factor
-from curbside.understand.case import Case
+from curbside.understand.case import Case, Status
 
 # Triage from the differential: the highest level whose cumulative probability (that level or above)
 # reaches its threshold. Emergencies need less probability to act on than routine care.
@@ -72,15 +72,22 @@ class Reasoner:
         self.context_ids = frozenset(f.id for f in kb.findings.values() if f.kind == FindingKind.context)
         # Conditions reachable from each finding, to score only what the case touches.
         self._by_finding: dict[str, list[str]] = {}
+        self._defined_by: dict[str, list[str]] = {}
         for c in kb.conditions.values():
-            for fid in c.findings:
+            for fid, band in c.findings.items():
                 self._by_finding.setdefault(fid, []).append(c.id)
+                if band in (Band.obligate, Band.very_frequent):
+                    self._defined_by.setdefault(fid, []).append(c.id)
 
     def assess(self, case: Case) -> Assessment:
         evidence = case.evidence(self.risk_ids)
         present = {f for f, v in evidence.items() if v}
-        # Candidates: conditions that list at least one present, non-context finding.
-        candidates = {cid for f in present - self.context_ids for cid in self._by_finding.get(f, ())}
+        # Candidates: conditions that list at least one present symptom or sign. A known diagnosis or exposure
+        # alone ("history of hypertension") does not make its condition the answer to a new complaint.
+        candidates = {cid for f in present - self.context_ids - self.risk_ids for cid in self._by_finding.get(f, ())}
+        # ...but an exposure stated as happening now ("I took 24 paracetamol") does, for the conditions it defines.
+        current = {f.id for f in case.findings if f.status == Status.present} & self.risk_ids
+        candidates |= {cid for f in current for cid in self._defined_by.get(f, ())}
         # Every candidate starts from the evidence as if it listed no finding (one shared sum), then
         # corrects for the findings it does list, found through the inverted index.
         baseline = 0.0

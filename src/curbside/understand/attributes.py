@@ -210,6 +210,8 @@ def extract_vitals(text: str) -> list[Derived]:
             continue
         if systolic >= 180 or diastolic >= 120:
             out.append(Derived("severely_high_bp_reading", m.start(1), m.end(2)))
+        elif systolic >= 140 or diastolic >= 90:
+            out.append(Derived("raised_bp_reading", m.start(1), m.end(2)))
         elif systolic < 90:
             out.append(Derived("low_blood_pressure", m.start(1), m.end(2)))
     for m in _PULSE.finditer(text):

@@ -30,6 +30,7 @@ _COMMON = frozenset(
     """.split()
 )
 _BARRIER = re.compile(r"[,;:.!?()\[\]\n]|\s-\s")
+_NEGATION_STEMS = frozenset({"no", "not", "never", "without", "non", "none"})
 _BLOCKING = frozenset({"but", "no", "not", "without", "denies", "never", "nor", "except", "although", "however"})
 
 
@@ -137,7 +138,9 @@ class Lexicon:
     ) -> list[int] | None:
         positions = [i]
         pos = i
-        gap = MAX_GAP_SHORT if len(key) == 2 else MAX_GAP
+        # A phrasing that starts with a negation ("no appetite") must match word for word, or it would match
+        # across a list of denials ("no loss of appetite").
+        gap = 0 if key[0] in _NEGATION_STEMS else MAX_GAP_SHORT if len(key) == 2 else MAX_GAP
         for want in key[1:]:
             found = None
             for nxt in range(pos + 1, min(pos + 2 + gap, len(stems))):
