@@ -279,6 +279,7 @@ def cross_check(kb: KnowledgeBase) -> list[str]:
     reachable = set(used)
     for fid in used:
         reachable |= implied_by.get(fid, set())
+        reachable |= set(kb.findings[fid].implies) if fid in kb.findings else set()
     for f in kb.findings.values():
         if f.id not in reachable and f.kind != FindingKind.context:
             problems.append(f"finding {f.id}: orphan (no condition or red flag uses it)")

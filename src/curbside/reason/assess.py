@@ -93,22 +93,21 @@ class Reasoner:
         baseline = 0.0
         unlisted: dict[str, float] = {}
         for fid, is_present in evidence.items():
-            lr = self.model.unlisted_ratio(fid, is_present)
-            unlisted[fid] = lr
-            baseline += math.log(lr)
+            unlisted[fid] = math.log(self.model.unlisted_ratio(fid, is_present))
+            baseline += unlisted[fid]
         totals = dict.fromkeys(candidates, baseline)
         derived = case.derived_from()
         for fid, is_present in evidence.items():
             for cid in self._by_finding.get(fid, ()):
                 if cid in totals:
-                    totals[cid] += math.log(self.model.likelihood_ratio(cid, fid, is_present)) - math.log(unlisted[fid])
+                    totals[cid] += self.model.log_ratio(cid, fid, is_present) - unlisted[fid]
         # A finding derived from another ("no chest pain" -> no crushing chest pain; high fever -> fever) carries
         # no information beyond its source for a condition that lists the source: count it once.
         for fid, source in derived.items():
             if fid in evidence:
                 for cid in self._by_finding.get(source, ()):
                     if cid in totals:
-                        totals[cid] -= math.log(self.model.likelihood_ratio(cid, fid, evidence[fid]))
+                        totals[cid] -= self.model.log_ratio(cid, fid, evidence[fid])
         scored: list[tuple[float, str]] = []
         for cid, total in totals.items():
             c = self.kb.conditions[cid]

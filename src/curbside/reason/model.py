@@ -8,7 +8,7 @@ figure in an answer can be traced to one table here and one KB entry.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from curbside.kb.loader import KnowledgeBase
 from curbside.kb.schema import Band, Condition, FindingKind, Prevalence, SexPattern
@@ -90,6 +90,7 @@ class Model:
     leak: dict[str, float | None]  # finding -> P(finding | condition not listing it), None = neutral
     context: frozenset[str]  # ids of context findings
     base_weight: dict[str, float]  # condition -> prevalence weight
+    _log_memo: dict[tuple[str, str, bool], float] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def build(cls, kb: KnowledgeBase) -> Model:
@@ -108,6 +109,14 @@ class Model:
             background[f.id] = min(hi, max(lo, mass / total))
         context = frozenset(f.id for f in kb.findings.values() if f.kind == FindingKind.context)
         return cls(p_given, background, leak, context, base_weight)
+
+    def log_ratio(self, condition_id: str, finding_id: str, present: bool) -> float:
+        """log(likelihood_ratio), memoised: the same few thousand pairs recur across questions."""
+        key = (condition_id, finding_id, present)
+        value = self._log_memo.get(key)
+        if value is None:
+            value = self._log_memo[key] = math.log(self.likelihood_ratio(condition_id, finding_id, present))
+        return value
 
     def unlisted_ratio(self, finding_id: str, present: bool) -> float:
         """The likelihood ratio for a condition that does not list this finding."""

@@ -72,6 +72,9 @@ _RULES: list[tuple[str, str, str]] = [
                                              "hour", "hours")],
         *[f"{unit} history" for unit in ("day", "days", "week", "weeks", "month", "months", "year", "years")],
         "history of presenting", "history of present illness",
+        # "in the past few days" is recent, not past history
+        "in the past few", "in the past couple", "in the past 24", "in the past 48", "in the past week",
+        "in the past day", "in the past month", "in the past two", "in the past three", "in the past hour",
         # a rash that does not fade when pressed is a finding, not a denial
         "doesn't fade", "does not fade", "don't fade", "do not fade", "didn't fade", "not fading", "won't fade",
         "doesn't blanch", "does not blanch", "non blanching", "non-blanching", "doesn't go away when", "not blanching",
