@@ -209,3 +209,21 @@ def test_junk_never_crashes(engine: Engine) -> None:
         except InputError:
             continue
         assert consult.payload["triage"]["level"] in {"emergency", "urgent", "routine", "self_care"}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I'm 35, not pregnant, and I have burning when I pee", {"pregnant": "absent", "dysuria": "present"}),
+        ("no vomiting, I have diarrhoea", {"vomiting": "absent", "diarrhea": "present"}),
+        ("I'm 28 and 10 weeks pregnant", {"early_pregnancy": "present"}),
+        ("he is running around normally", {"child_otherwise_well": "present"}),
+        ("No loss of appetite, no weight loss", {"weight_loss": "absent"}),
+        ("She is very tired and lethargic in the past few days", {"fatigue": "present"}),
+    ],
+)
+def test_scope_of_denials_and_time(engine: Engine, text: str, expected: dict[str, str]) -> None:
+    got = {f.id: f.status.value for f in engine.parse(text).findings if f.source != "implied"}
+    for fid, status in expected.items():
+        assert got.get(fid) == status, got
+    assert "poor_appetite" not in {k for k, v in got.items() if v == "present"}

@@ -94,10 +94,25 @@ class Assertion:
     hypothetical: bool
 
 
+_CLAUSE_JOINERS = frozenset({"and", ",", "but", "so", "then", ";", "plus"})
+_FIRST_PERSON_VERBS = frozenset({"have", "'ve", "am", "'m", "get", "feel", "keep", "also", "now", "still", "just"})
+
+
+@Language.component("curbside_clauses")
+def split_first_person_clauses(doc: Doc) -> Doc:
+    """Start a new sentence at a first-person clause ("..., and I have a cough"), which starts a new assertion:
+    a denial before it ("not pregnant") must not reach the findings after it."""
+    for i in range(1, len(doc) - 1):
+        if doc[i].lower_ == "i" and doc[i - 1].lower_ in _CLAUSE_JOINERS and doc[i + 1].lower_ in _FIRST_PERSON_VERBS:
+            doc[i].is_sent_start = True
+    return doc
+
+
 def build_pipeline() -> Language:
     """A blank English pipeline with sentence splitting and ConText; nothing is downloaded."""
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
+    nlp.add_pipe("curbside_clauses")
     # Scope is the sentence, further limited per category (in tokens) so a list like
     # "no fever, cough for a week" does not negate everything after it.
     rules = [ConTextRule(lit, cat, direction=dirn, max_scope=_SCOPE.get(cat)) for lit, cat, dirn in _RULES]

@@ -149,8 +149,8 @@ class Lexicon:
                 if stems[nxt] == want:
                     found = nxt
                     break
-                if tokens[nxt].text in _BLOCKING:
-                    break
+                if tokens[nxt].text in _BLOCKING or tokens[nxt].text[0].isdigit():
+                    break  # never skip a denial or a number ("28 and 10 weeks pregnant")
             if found is None:
                 return None
             positions.append(found)
