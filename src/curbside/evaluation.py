@@ -81,6 +81,8 @@ class EvalResult:
             "triage_accuracy": round(sum(1 for r in labelled if r.triage_ok) / len(labelled), 4) if labelled else None,
             "under_triage": len(under),
             "over_triage": len(over),
+            "under_triage_rate": round(len(under) / len(labelled), 4) if labelled else None,
+            "over_triage_rate": round(len(over) / len(labelled), 4) if labelled else None,
             "emergency_below_urgent": sum(1 for r in emergencies if r.triage in ("routine", "self_care")),
             "self_care_sent_urgent_or_more": sum(1 for r in self_care if r.triage in ("urgent", "emergency")),
             "self_care_cases": len(self_care),
@@ -158,7 +160,8 @@ def render_report(result: EvalResult, name: str, misses: int = 30) -> str:
     if s["triage_labelled"]:
         lines += [
             f"- triage exact: {s['triage_accuracy']:.1%} of {s['triage_labelled']} labelled; "
-            f"under-triage {s['under_triage']}, over-triage {s['over_triage']}",
+            f"under-triage {s['under_triage']} ({s['under_triage_rate']:.1%}), "
+            f"over-triage {s['over_triage']} ({s['over_triage_rate']:.1%})",
             f"- emergencies triaged below urgent: {s['emergency_below_urgent']}; "
             f"self-care cases sent to urgent or emergency: {s['self_care_sent_urgent_or_more']} of "
             f"{s['self_care_cases']}",

@@ -8,6 +8,7 @@ comes from the KB entry it cites; nothing here invents medical content.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -183,6 +184,7 @@ def compose(assessment: Assessment, kb: KnowledgeBase) -> tuple[str, dict[str, A
         red_flags=red_flags,
         sources=citer.sources(),
     )
+    markdown = re.sub(r"\n{3,}", "\n\n", markdown)
     payload = _payload(assessment, kb, markdown, citer)
     return markdown, payload
 
