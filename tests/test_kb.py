@@ -90,3 +90,10 @@ def test_duplicate_yaml_key_fails(tmp_path: Path) -> None:
     path.write_text(path.read_text().replace("    triage: self_care\n", doubled, 1))
     _, problems = check_kb(kb_dir)
     assert any("duplicate key 'triage'" in p for p in problems), problems
+
+
+def test_everyday_word_phrasing_fails(tmp_path: Path) -> None:
+    kb_dir = _copy(tmp_path)
+    _edit(kb_dir / "findings" / "tiny.yaml", lambda d: d["findings"][1]["phrasings"].append("does"))
+    _, problems = check_kb(kb_dir)
+    assert any("'does' is an everyday word" in p for p in problems), problems

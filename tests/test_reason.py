@@ -64,3 +64,12 @@ def test_answer_cites_and_disclaims(tiny_engine: Engine) -> None:
     assert p["citations"][0]["id"] == "common_cold"
     assert {f["status"] for f in p["findings"]} == {"present"}
     assert p["error"] is None and p["kb_version"]
+
+
+def test_no_fitting_condition_is_not_an_emergency(tiny_engine: Engine) -> None:
+    # "smoker" alone is a known exposure, not a complaint: no condition is a candidate.
+    from curbside.understand.case import Case, CaseFinding, Status
+
+    case = Case(text="x", findings=[CaseFinding("duration_days", "Days", Status.present, "x", 0, 1)])
+    a = tiny_engine.reasoner.assess(case)
+    assert a.conditions == [] and a.triage.level == Triage.routine and a.triage.reasons

@@ -205,13 +205,26 @@ def load_kb(data_dir: Path | None = None) -> KnowledgeBase:
     return kb
 
 
+_COMMON_WORDS = """
+    does do done doing did go goes going went get gets got getting have has had make made take took come came feel
+    felt feeling look looks see saw say said tell told know think want need like well good bad better worse right left
+    back side front top bottom up down over under off out in on at time times day days week weeks month year years
+    thing things way lot bit little much many more most less some any all none one two three first last new old long
+    short high low big small hard soft hot cold warm dry wet fine okay ok sick ill pain ache hurt sore body part area
+    hand head face eye ear nose mouth arm leg foot feet work home school bed night morning evening today now still just
+    also very really quite again keep kept start started stop stopped try tried use used help call run running walk
+""".split()
+
+
 def cross_check(kb: KnowledgeBase) -> list[str]:
     """References, duplicates, ICD-10-CM codes, orphans and sanity of ranges."""
     import simple_icd_10_cm as icd
 
     problems: list[str] = []
-    # Phrasings: one normalised phrase may belong to one finding only.
+    # Phrasings: one normalised phrase may belong to one finding only, and a one-word phrasing must not be an
+    # everyday word in disguise ("doe" stems like "does").
     seen_phrase: dict[tuple[str, ...], str] = {}
+    common = {phrase_key(w) for w in _COMMON_WORDS}
     for f in kb.findings.values():
         local: set[tuple[str, ...]] = set()
         for p in f.phrasings:
@@ -221,6 +234,8 @@ def cross_check(kb: KnowledgeBase) -> list[str]:
                 continue
             if key in local:  # an inflected variant of another phrasing: harmless, already covered
                 continue
+            if key in common:
+                problems.append(f"finding {f.id}: phrasing '{p}' is an everyday word; it would match ordinary text")
             local.add(key)
             other = seen_phrase.get(key)
             if other and other != f.id:

@@ -175,11 +175,14 @@ class Reasoner:
         from_differential = Triage.self_care
         for t in reversed(TRIAGE_ORDER):
             cumulative += mass[t]
-            if t != Triage.self_care and cumulative >= TRIAGE_THRESHOLDS[t] * (1.0 - other_p):
+            if t != Triage.self_care and cumulative > 0 and cumulative >= TRIAGE_THRESHOLDS[t] * (1.0 - other_p):
                 from_differential = t
                 break
         if from_differential == Triage.self_care and ranked and ranked[0].condition.triage != Triage.self_care:
             from_differential = ranked[0].condition.triage if ranked[0].probability >= 0.1 else Triage.routine
+        if not ranked:  # nothing in the knowledge base fits: honest uncertainty means a routine check
+            from_differential = Triage.routine
+            reasons.append("No condition in the knowledge base fits well enough to judge; a doctor should look at it.")
         level = from_differential
         if from_differential.rank >= Triage.urgent.rank:
             lead = max((rc for rc in ranked if rc.condition.triage == from_differential),

@@ -38,8 +38,8 @@ _RULES: list[tuple[str, str, str]] = [
         "decades ago", "in my youth", "years back", "had once", "past episode",
     )],
     *[(w, "HISTORICAL", "FORWARD") for w in (
-        "history of", "hx of", "h/o", "past medical history", "pmh", "past history", "known case of", "previous",
-        "prior", "known", "diagnosed with", "was diagnosed with", "background of", "previous history of",
+        "history of", "hx of", "h/o", "past medical history", "pmh", "past history", "known case of",
+        "diagnosed with", "was diagnosed with", "background of", "previous history of",
     )],
     # family
     *[(w, "FAMILY", "FORWARD") for w in (

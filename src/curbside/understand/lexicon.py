@@ -79,6 +79,16 @@ class Lexicon:
         # Real words used anywhere in the knowledge base are never "corrected" into another word.
         self._known = {t.stem for text in _kb_texts(kb) for t in tokenize(text)}
         self.size = sum(len(v) for v in self._by_first.values())
+        # What each finding entails (itself and, transitively, what it implies).
+        self._entails: dict[str, frozenset[str]] = {}
+        for fid in kb.findings:
+            seen, stack = {fid}, [fid]
+            while stack:
+                for t in kb.findings[stack.pop()].implies:
+                    if t not in seen:
+                        seen.add(t)
+                        stack.append(t)
+            self._entails[fid] = frozenset(seen)
 
     @lru_cache(maxsize=32768)  # noqa: B019 - the lexicon lives as long as the engine
     def correct(self, word: str) -> str | None:
@@ -117,16 +127,21 @@ class Lexicon:
                     span_len = positions[-1] - positions[0]
                     candidates.append((len(key), -span_len, positions, fid, phrase))
         candidates.sort(key=lambda c: (-c[0], -c[1], c[2][0]))
-        taken: set[int] = set()
+        covered: dict[int, list[str]] = {}  # token position -> findings accepted over it
         out: list[Match] = []
         found: set[str] = set()
         for _, _, positions, fid, phrase in candidates:
-            # A match wholly inside a longer accepted one adds nothing (the longer one implies it); one that
-            # shares only some words ("pain in my chest" and "pain ... through to my back") is kept.
-            if taken.issuperset(positions) or (fid in found and taken.intersection(positions)):
+            # A match wholly inside a longer accepted one that entails it adds nothing ("chest pain" inside
+            # "crushing chest pain"); one that shares only some words, or is not entailed ("hurt my back" inside
+            # "hurt my back lifting"), is kept.
+            if all(p in covered for p in positions) and any(
+                    fid in self._entails.get(other, frozenset()) for p in positions for other in covered[p]):
+                continue
+            if fid in found and any(p in covered for p in positions):
                 continue
             found.add(fid)
-            taken.update(positions)
+            for p in positions:
+                covered.setdefault(p, []).append(fid)
             start, end = tokens[positions[0]].start, tokens[positions[-1]].end
             out.append(Match(fid, start, end, text[start:end], phrase, any(fuzzy[p] for p in positions)))
         out.sort(key=lambda m: m.start)
