@@ -78,7 +78,8 @@ _RULES: list[tuple[str, str, str]] = [
         # a rash that does not fade when pressed is a finding, not a denial
         "doesn't fade", "does not fade", "don't fade", "do not fade", "didn't fade", "not fading", "won't fade",
         "doesn't blanch", "does not blanch", "non blanching", "non-blanching", "doesn't go away when", "not blanching",
-        "non productive", "non-productive", "non stop", "nonstop", "not bad",
+        "non productive", "non-productive", "non stop", "nonstop", "not bad", "don't fit", "doesn't fit",
+        "won't fit", "do not fit", "does not fit", "no longer fit",
     )],
 ]
 
