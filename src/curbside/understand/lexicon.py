@@ -84,10 +84,10 @@ class Lexicon:
         for fid in kb.findings:
             seen, stack = {fid}, [fid]
             while stack:
-                for t in kb.findings[stack.pop()].implies:
-                    if t not in seen:
-                        seen.add(t)
-                        stack.append(t)
+                for target in kb.findings[stack.pop()].implies:
+                    if target not in seen:
+                        seen.add(target)
+                        stack.append(target)
             self._entails[fid] = frozenset(seen)
 
     @lru_cache(maxsize=32768)  # noqa: B019 - the lexicon lives as long as the engine
