@@ -24,8 +24,8 @@ BAND_P: dict[Band, float] = {
 }
 # P(finding | condition) when the condition does not list the finding ("leak"), by finding kind.
 LEAK_P: dict[FindingKind, float | None] = {
-    FindingKind.symptom: 0.03,
-    FindingKind.sign: 0.02,
+    FindingKind.symptom: 0.02,
+    FindingKind.sign: 0.014,
     FindingKind.risk_factor: None,  # neutral: a risk factor a condition does not list says nothing about it
     FindingKind.context: None,  # see CONTEXT_UNLISTED_LR
 }
@@ -33,15 +33,15 @@ LEAK_P: dict[FindingKind, float | None] = {
 CONTEXT_UNLISTED_LR = 0.75
 PREVALENCE_WEIGHT: dict[Prevalence, float] = {
     Prevalence.very_common: 1.0,
-    Prevalence.common: 0.5,
-    Prevalence.uncommon: 0.2,
-    Prevalence.rare: 0.08,
-    Prevalence.very_rare: 0.04,
+    Prevalence.common: 0.6,
+    Prevalence.uncommon: 0.32,
+    Prevalence.rare: 0.17,
+    Prevalence.very_rare: 0.1,
 }
 # Prior mass of "something not in the knowledge base", relative to a very common condition.
 OTHER_WEIGHT = 3.0
 # Naive Bayes double-counts correlated findings; evidence is tempered by this exponent.
-EVIDENCE_TEMPER = 0.75
+EVIDENCE_TEMPER = 0.9
 # P(risk factor or context | condition) assumed, when the condition does not list it, in background rates only.
 RISK_BACKGROUND_DEFAULT = 0.005
 # Background rate of a finding is clamped to this range.
