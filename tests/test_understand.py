@@ -227,3 +227,8 @@ def test_scope_of_denials_and_time(engine: Engine, text: str, expected: dict[str
     for fid, status in expected.items():
         assert got.get(fid) == status, got
     assert "poor_appetite" not in {k for k, v in got.items() if v == "present"}
+
+
+def test_habit_durations_are_not_illness_durations() -> None:
+    assert extract_time_course("Cough for 4 days. He is a heavy smoker for 35 years.")[0] == "days"
+    assert extract_time_course("Diabetic for 10 years. Now burning feet.")[0] is None

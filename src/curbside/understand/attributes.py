@@ -156,11 +156,28 @@ def _bucket(value: float, unit: str) -> str | None:
     return "months"  # months, years
 
 
+# A duration stated about a habit, a diagnosis or a medicine ("a smoker for 35 years", "diabetic for 10 years")
+# is not how long the present illness has lasted.
+_NOT_ILLNESS = re.compile(
+    r"smok|cigar|vap|drink|alcohol|beer|wine|pack|diagnos|known|history|\bhx\b|married|worked|working|job|"
+    r"taking|\bon\s+(?:insulin|metformin|tablets|medication)|treated|diabetic|hypertensive|vegan|vegetarian",
+    re.I,
+)
+
+
+def _sentence(text: str, start: int, end: int) -> str:
+    left = max(text.rfind(".", 0, start), text.rfind("\n", 0, start), text.rfind(";", 0, start)) + 1
+    right_candidates = [i for i in (text.find(".", end), text.find("\n", end), text.find(";", end)) if i != -1]
+    return text[left: min(right_candidates) if right_candidates else len(text)]
+
+
 def extract_time_course(text: str) -> tuple[str | None, bool, list[Derived]]:
     """Illness duration bucket, whether episodes are brief, and the derived findings."""
     derived: list[Derived] = []
     duration: str | None = None
     for m in _FOR_DURATION.finditer(text):
+        if _NOT_ILLNESS.search(_sentence(text, m.start(), m.end())):
+            continue
         b = _bucket(_num(m.group(1).lower()), m.group(2))
         if b:
             duration = duration or b
