@@ -131,15 +131,10 @@ class Model:
     def likelihood_ratio(self, condition_id: str, finding_id: str, present: bool) -> float:
         """How much this finding (present or denied) multiplies the odds of the condition."""
         p = self.p_given[condition_id].get(finding_id)
-        listed = p is not None
         if p is None:
-            if finding_id in self.context:
-                return CONTEXT_UNLISTED_LR if present else 1.0
-            p = self.leak.get(finding_id)
-            if p is None:
-                return 1.0
+            return self.unlisted_ratio(finding_id, present)
         q = self.background[finding_id]
         if present:
             # A finding the condition lists as at least occasional never counts against it.
-            return max(p / q, 1.0) if listed and p >= BAND_P[Band.occasional] else p / q
+            return max(p / q, 1.0) if p >= BAND_P[Band.occasional] else p / q
         return (1.0 - p) / (1.0 - q)
