@@ -175,7 +175,10 @@ class Reasoner:
         from_differential = Triage.self_care
         for t in reversed(TRIAGE_ORDER):
             cumulative += mass[t]
-            if t != Triage.self_care and cumulative > 0 and cumulative >= TRIAGE_THRESHOLDS[t] * (1.0 - other_p):
+            # Thresholds apply to the share the knowledge base explains, but never shrink below half: a vague
+            # question spread thinly over many conditions is not urgent on that account alone.
+            if t != Triage.self_care and cumulative > 0 and \
+                    cumulative >= TRIAGE_THRESHOLDS[t] * max(1.0 - other_p, 0.5):
                 from_differential = t
                 break
         if from_differential == Triage.self_care and ranked and ranked[0].condition.triage != Triage.self_care:
@@ -187,9 +190,12 @@ class Reasoner:
         if from_differential.rank >= Triage.urgent.rank:
             lead = max((rc for rc in ranked if rc.condition.triage == from_differential),
                        key=lambda r: r.probability, default=None)
-            if lead:
+            if lead and lead.probability >= 0.1:
                 reasons.append(f"{lead.condition.name} is among the likely causes ({_pct(lead.probability)}) "
                                f"and needs {_LEVEL_WORDS[from_differential]}.")
+            elif lead:
+                reasons.append(f"Together, causes that need {_LEVEL_WORDS[from_differential]} (such as "
+                               f"{lead.condition.name}) are likely enough that it should not wait.")
         emergencies = [rc for rc in ranked if rc.condition.triage == Triage.emergency
                        and rc.probability >= EMERGENCY_FLOOR_P]
         if emergencies and level.rank < Triage.urgent.rank:
