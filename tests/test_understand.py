@@ -165,6 +165,7 @@ def test_medicines_are_reported(engine: Engine) -> None:
         ("BP 85/50 and dizzy", ["low_blood_pressure"]),
         ("blood pressure 128/82", []),
         ("pulse 128, sats 89%", ["rapid_heartbeat", "low_oxygen"]),
+        ("HR 188 regular", ["rapid_heartbeat", "very_fast_heart_rate"]),
         ("pain is 8/10", []),
     ],
 )

@@ -22,6 +22,8 @@ TRIAGE_THRESHOLDS: dict[Triage, float] = {Triage.emergency: 0.2, Triage.urgent: 
 # An emergency condition this probable raises the triage to at least urgent.
 EMERGENCY_FLOOR_P = 0.08
 MAX_CONDITIONS = 10
+# log LR for an obligate symptom or sign that the text does not mention at all.
+UNMENTIONED_OBLIGATE_LOG = math.log(0.5)
 # At least this much probability always stays with "something else".
 MIN_OTHER = 0.1
 MIN_PROBABILITY = 0.01
@@ -73,6 +75,10 @@ class Reasoner:
         # Conditions reachable from each finding, to score only what the case touches.
         self._by_finding: dict[str, list[str]] = {}
         self._defined_by: dict[str, list[str]] = {}
+        self._obligate: dict[str, list[str]] = {
+            c.id: [f for f, b in c.findings.items() if b == Band.obligate
+                   and kb.findings[f].kind in (FindingKind.symptom, FindingKind.sign)]
+            for c in kb.conditions.values()}
         for c in kb.conditions.values():
             for fid, band in c.findings.items():
                 self._by_finding.setdefault(fid, []).append(c.id)
@@ -108,6 +114,14 @@ class Reasoner:
                 for cid in self._by_finding.get(source, ()):
                     if cid in totals:
                         totals[cid] -= self.model.log_ratio(cid, fid, evidence[fid])
+        # People mention what defines their problem: an obligate symptom or sign the text does not mention at
+        # all (neither reported nor denied, nor anything else of its body system, which may describe it in other
+        # words) weighs mildly against the condition.
+        systems = {self.kb.findings[f].system for f in present}
+        for cid in totals:
+            for fid in self._obligate.get(cid, ()):
+                if fid not in evidence and self.kb.findings[fid].system not in systems:
+                    totals[cid] += UNMENTIONED_OBLIGATE_LOG
         scored: list[tuple[float, str]] = []
         for cid, total in totals.items():
             c = self.kb.conditions[cid]

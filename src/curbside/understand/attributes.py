@@ -232,8 +232,11 @@ def extract_vitals(text: str) -> list[Derived]:
         elif systolic < 90:
             out.append(Derived("low_blood_pressure", m.start(1), m.end(2)))
     for m in _PULSE.finditer(text):
-        if 100 < int(m.group(1)) <= 250:
+        rate = int(m.group(1))
+        if 100 < rate <= 250:
             out.append(Derived("rapid_heartbeat", m.start(), m.end()))
+        if 150 <= rate <= 250:
+            out.append(Derived("very_fast_heart_rate", m.start(), m.end()))
     for m in _SPO2.finditer(text):
         if 50 <= int(m.group(1)) <= 93:
             out.append(Derived("low_oxygen", m.start(), m.end()))
