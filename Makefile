@@ -35,6 +35,8 @@ bench: install
 DEVSET := ../shared/eval/avey_vignettes.jsonl
 eval: install
 	$(BIN)/curbside eval tests/gold/cases.jsonl --report docs/accuracy.md
+	$(BIN)/curbside eval tests/gold/clinical_cases.jsonl --report docs/.accuracy-clinical.md && \
+	  { echo; cat docs/.accuracy-clinical.md; } >> docs/accuracy.md && rm -f docs/.accuracy-clinical.md
 	if [ -f $(DEVSET) ]; then \
 	  tmp=$$(mktemp -d); $(BIN)/python scripts/avey_to_cases.py $(DEVSET) > $$tmp/dev.jsonl; \
 	  $(BIN)/curbside eval $$tmp/dev.jsonl --misses 0 --report $$tmp/dev.md && \

@@ -75,9 +75,13 @@ class Reasoner:
         # Conditions reachable from each finding, to score only what the case touches.
         self._by_finding: dict[str, list[str]] = {}
         self._defined_by: dict[str, list[str]] = {}
+        # What defines each condition and would be mentioned: obligate symptoms and signs, and obligate or very
+        # frequent exposures (not pregnancy, which people often leave unsaid).
         self._obligate: dict[str, list[str]] = {
-            c.id: [f for f, b in c.findings.items() if b == Band.obligate
-                   and kb.findings[f].kind in (FindingKind.symptom, FindingKind.sign)]
+            c.id: [f for f, b in c.findings.items()
+                   if (b == Band.obligate and kb.findings[f].kind in (FindingKind.symptom, FindingKind.sign))
+                   or (b in (Band.obligate, Band.very_frequent) and kb.findings[f].kind == FindingKind.risk_factor
+                       and kb.findings[f].system.value != "pregnancy")]
             for c in kb.conditions.values()}
         for c in kb.conditions.values():
             for fid, band in c.findings.items():

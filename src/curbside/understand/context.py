@@ -71,6 +71,8 @@ _RULES: list[tuple[str, str, str]] = [
         *[f"{unit} history of" for unit in ("day", "days", "week", "weeks", "month", "months", "year", "years",
                                              "hour", "hours")],
         *[f"{unit} history" for unit in ("day", "days", "week", "weeks", "month", "months", "year", "years")],
+        *[f"{unit} hx" for unit in ("day", "days", "week", "weeks", "month", "months", "year", "years")],
+        *[f"{unit} hx of" for unit in ("day", "days", "week", "weeks", "month", "months", "year", "years")],
         "history of presenting", "history of present illness",
         # "in the past few days" is recent, not past history
         "in the past few", "in the past couple", "in the past 24", "in the past 48", "in the past week",
