@@ -35,9 +35,6 @@ class Consult:
     answer: str
     payload: dict[str, Any]
 
-    def to_json(self) -> dict[str, Any]:
-        return self.payload
-
 
 class Engine:
     """A loaded knowledge base with its parser and reasoner."""
