@@ -78,7 +78,6 @@ class Lexicon:
         self._vocab = sorted(w for w in vocab if len(w) >= 5 and w.isalpha())
         # Real words used anywhere in the knowledge base are never "corrected" into another word.
         self._known = {t.stem for text in _kb_texts(kb) for t in tokenize(text)}
-        self.size = sum(len(v) for v in self._by_first.values())
         # What each finding entails (itself and, transitively, what it implies).
         self._entails: dict[str, frozenset[str]] = {}
         for fid in kb.findings:

@@ -11,7 +11,6 @@ import unicodedata
 
 from curbside.errors import EmptyInputError, InputTooLongError, NotTextError, UnsupportedLanguageError
 from curbside.kb.loader import KnowledgeBase
-from curbside.kb.schema import FindingKind
 from curbside.understand import attributes
 from curbside.understand.case import Case, CaseFinding, MedicineMention, Status
 from curbside.understand.context import assert_spans, build_pipeline
@@ -85,7 +84,6 @@ class Parser:
         self.lexicon = lexicon or Lexicon(kb)
         self.medicine_matcher = medicine_matcher or MedicineMatcher(kb)
         self.nlp = build_pipeline()
-        self.risk_ids = frozenset(f.id for f in kb.findings.values() if f.kind == FindingKind.risk_factor)
         self.implied_by: dict[str, list[str]] = {}
         for f in kb.findings.values():
             for target in f.implies:
