@@ -233,3 +233,9 @@ def test_scope_of_denials_and_time(engine: Engine, text: str, expected: dict[str
 def test_habit_durations_are_not_illness_durations() -> None:
     assert extract_time_course("Cough for 4 days. He is a heavy smoker for 35 years.")[0] == "days"
     assert extract_time_course("Diabetic for 10 years. Now burning feet.")[0] is None
+
+
+def test_findings_about_relatives_count_when_said_of_a_relative(engine: Engine) -> None:
+    s = statuses(engine, "My brother died suddenly young and I faint when I exercise")
+    assert s["family_history_sudden_death"] == "present"
+    assert statuses(engine, "My mother had diabetes.")["diabetes_known"] == "family"

@@ -131,6 +131,8 @@ class Finding(Strict):
     # For findings that are themselves a denial ("no trigger"): "nothing sets it off" is negated text but
     # affirms the finding.
     negated_is_present: bool = False
+    # For findings about relatives ("family history of sudden death"): said of a relative, it is present.
+    about_relatives: bool = False
 
 
 class FindingsFile(Strict):

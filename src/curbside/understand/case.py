@@ -61,15 +61,13 @@ class Case:
     topics: list[str] = field(default_factory=list)  # advice topics raised (driving, work...)
 
     def evidence(self, risk_ids: frozenset[str] = frozenset()) -> dict[str, bool]:
-        """Finding id -> True (present) / False (denied). Risk factors in the past count as present, and
-        findings about relatives (ids containing "family") count when said of a relative.
+        """Finding id -> True (present) / False (denied). Risk factors in the past count as present.
 
         A finding both affirmed and denied counts as present: people deny one aspect and affirm another.
         """
         out: dict[str, bool] = {}
         for f in self.findings:
-            if (f.status == Status.present or (f.status == Status.history and f.id in risk_ids)
-                    or (f.status == Status.family and "family" in f.id)):
+            if f.status == Status.present or (f.status == Status.history and f.id in risk_ids):
                 out[f.id] = True
             elif f.status == Status.absent and f.id not in out:
                 out[f.id] = False

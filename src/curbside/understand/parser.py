@@ -103,7 +103,9 @@ class Parser:
         for m, a in zip(matches, assertions, strict=True):
             negated = a.negated and not self.kb.findings[m.finding_id].negated_is_present
             # Writing for a relative: what is said of them is about the patient, not family history.
-            family = a.family and not (proxy and "history" not in text[max(0, m.start - 40):m.start].lower())
+            # A finding about relatives ("family history of sudden death") said of a relative is present.
+            family = a.family and not self.kb.findings[m.finding_id].about_relatives and not (
+                proxy and "history" not in text[max(0, m.start - 40):m.start].lower())
             status = (
                 Status.family if family else
                 Status.absent if negated else
