@@ -73,3 +73,21 @@ def test_no_fitting_condition_is_not_an_emergency(tiny_engine: Engine) -> None:
     case = Case(text="x", findings=[CaseFinding("duration_days", "Days", Status.present, "x", 0, 1)])
     a = tiny_engine.reasoner.assess(case)
     assert a.conditions == [] and a.triage.level == Triage.routine and a.triage.reasons
+
+
+def test_a_common_exposure_weighs_less_than_a_rare_one(engine: Engine) -> None:
+    """Population bands floor the background rate of exposures that are common in everyone."""
+    model = engine.reasoner.model
+    smoking = model.likelihood_ratio("copd", "smoker", True)
+    assert engine.kb.findings["smoker"].population is not None
+    assert model.background["smoker"] >= 0.08
+    assert 1.0 < smoking < 0.85 / 0.08 + 1e-9
+
+
+def test_a_relative_with_the_condition_raises_it(engine: Engine) -> None:
+    text = "Diarrhoea, bloating and weight loss for months."
+    plain = engine.assess(engine.parse(text))
+    family = engine.assess(engine.parse(text + " Family history: coeliac disease."))
+    p = {rc.condition.id: rc.probability for rc in plain.conditions}
+    q = {rc.condition.id: rc.probability for rc in family.conditions}
+    assert q["celiac_disease"] > p.get("celiac_disease", 0.0)

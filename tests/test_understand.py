@@ -239,3 +239,35 @@ def test_findings_about_relatives_count_when_said_of_a_relative(engine: Engine) 
     s = statuses(engine, "My brother died suddenly young and I faint when I exercise")
     assert s["family_history_sudden_death"] == "present"
     assert statuses(engine, "My mother had diabetes.")["diabetes_known"] == "family"
+
+
+def test_a_relatives_finding_gives_its_family_history_finding(engine: Engine) -> None:
+    s = statuses(engine, "I'm thirsty all the time. My mother had diabetes.")
+    assert s["family_history_diabetes"] == "present"
+    assert "family_history_diabetes" not in statuses(engine, "I'm thirsty all the time and I have diabetes.")
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("Diarrhoea and bloating for months. Family history: Celiac Disease.", ["celiac_disease"]),
+        ("Lump in the groin. His father had an inguinal hernia at 70.", ["inguinal_hernia"]),
+        ("Lump in the groin. I had an inguinal hernia repaired years ago.", []),
+        ("Diarrhoea for months. No family history of coeliac disease.", []),
+    ],
+)
+def test_conditions_named_as_a_relatives(engine: Engine, text: str, family: list[str]) -> None:
+    assert engine.parse(text).family_conditions == family
+
+
+def test_blood_pressure_difference_between_arms() -> None:
+    got = [d.finding_id for d in extract_measurements("BP 184/100 right arm, 142/86 left arm")]
+    assert "arm_pulse_difference" in got
+    assert "arm_pulse_difference" not in [d.finding_id for d in extract_measurements(
+        "BP 150/90 right arm, 146/88 left arm")]
+
+
+def test_an_ongoing_complaint_described_as_a_history_is_current(engine: Engine) -> None:
+    s = statuses(engine, "25 year old woman. She has a history of tiredness and breathlessness on exertion.")
+    assert s["fatigue"] == "present"
+    assert statuses(engine, "I had a history of back pain years ago, now a cough")["back_pain"] == "history"

@@ -246,6 +246,11 @@ def cross_check(kb: KnowledgeBase) -> list[str]:
                 problems.append(f"finding {f.id}: implies unknown finding '{target}'")
             elif target == f.id:
                 problems.append(f"finding {f.id}: implies itself")
+        if f.family_of is not None:
+            if f.family_of not in kb.findings:
+                problems.append(f"finding {f.id}: family_of unknown finding '{f.family_of}'")
+            elif not f.about_relatives:
+                problems.append(f"finding {f.id}: family_of needs about_relatives: true")
     # Condition names and synonyms: unique across conditions.
     seen_name: dict[tuple[str, ...], str] = {}
     used: set[str] = set()

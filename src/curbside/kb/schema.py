@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import Enum
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 Ident = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Text = Annotated[str, StringConstraints(min_length=1, max_length=2000, strip_whitespace=True)]
@@ -133,6 +133,21 @@ class Finding(Strict):
     negated_is_present: bool = False
     # For findings about relatives ("family history of sudden death"): said of a relative, it is present.
     about_relatives: bool = False
+    # For a finding about relatives: the finding that, said of a relative, means it ("my mother had diabetes"
+    # -> family_history_diabetes via diabetes_known).
+    family_of: Ident | None = None
+    # How common the finding is among people seeking care for anything (only `frequent`, `occasional` or
+    # `rare`): a floor under its background rate, for exposures and contexts that are common in everyone
+    # (smoking, high blood pressure, a stated side) and so weigh less than their rarity among conditions
+    # would suggest.
+    population: Band | None = None
+
+    @field_validator("population")
+    @classmethod
+    def _population_band(cls, v: Band | None) -> Band | None:
+        if v is not None and v not in (Band.frequent, Band.occasional, Band.rare):
+            raise ValueError("population must be frequent, occasional or rare")
+        return v
 
 
 class FindingsFile(Strict):

@@ -24,6 +24,10 @@ EMERGENCY_FLOOR_P = 0.08
 MAX_CONDITIONS = 10
 # log LR for an obligate symptom or sign that the text does not mention at all.
 UNMENTIONED_OBLIGATE_LOG = math.log(0.5)
+# A condition a relative is said to have: its odds multiplied by this.
+FAMILY_CONDITION_LOG = math.log(2.5)
+# ...and a very frequent symptom or sign, more mildly.
+UNMENTIONED_VERY_FREQUENT_LOG = math.log(0.8)
 # At least this much probability always stays with "something else".
 MIN_OTHER = 0.1
 MIN_PROBABILITY = 0.01
@@ -83,6 +87,10 @@ class Reasoner:
                    or (b in (Band.obligate, Band.very_frequent) and kb.findings[f].kind == FindingKind.risk_factor
                        and kb.findings[f].system.value != "pregnancy")]
             for c in kb.conditions.values()}
+        self._very_frequent: dict[str, list[str]] = {
+            c.id: [f for f, b in c.findings.items()
+                   if b == Band.very_frequent and kb.findings[f].kind in (FindingKind.symptom, FindingKind.sign)]
+            for c in kb.conditions.values()}
         for c in kb.conditions.values():
             for fid, band in c.findings.items():
                 self._by_finding.setdefault(fid, []).append(c.id)
@@ -126,6 +134,13 @@ class Reasoner:
             for fid in self._obligate.get(cid, ()):
                 if fid not in evidence and self.kb.findings[fid].system not in systems:
                     totals[cid] += UNMENTIONED_OBLIGATE_LOG
+            for fid in self._very_frequent.get(cid, ()):
+                if fid not in evidence and self.kb.findings[fid].system not in systems:
+                    totals[cid] += UNMENTIONED_VERY_FREQUENT_LOG
+        # A relative with the same condition (shared genes or surroundings) raises its odds.
+        for cid in case.family_conditions:
+            if cid in totals:
+                totals[cid] += FAMILY_CONDITION_LOG
         scored: list[tuple[float, str]] = []
         for cid, total in totals.items():
             c = self.kb.conditions[cid]

@@ -44,6 +44,9 @@ OTHER_WEIGHT = 3.0
 EVIDENCE_TEMPER = 0.9
 # P(risk factor or context | condition) assumed, when the condition does not list it, in background rates only.
 RISK_BACKGROUND_DEFAULT = 0.005
+# A finding's stated `population` band (how common it is in everyone seeking care) as a background-rate floor:
+# the lower end of each band, as these rates vary with age and setting.
+POPULATION_P: dict[Band, float] = {Band.frequent: 0.3, Band.occasional: 0.08, Band.rare: 0.02}
 # Background rate of a finding is clamped to this range.
 BACKGROUND_RANGE = (0.01, 0.35)
 
@@ -107,6 +110,8 @@ class Model:
             default = leak_p if leak_p is not None else RISK_BACKGROUND_DEFAULT
             mass = sum(base_weight[c] * p_given[c].get(f.id, default) for c in p_given)
             background[f.id] = min(hi, max(lo, mass / total))
+            if f.population is not None:
+                background[f.id] = max(background[f.id], POPULATION_P[f.population])
         context = frozenset(f.id for f in kb.findings.values() if f.kind == FindingKind.context)
         return cls(p_given, background, leak, context, base_weight)
 

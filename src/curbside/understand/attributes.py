@@ -213,6 +213,7 @@ _TEMP_BARE = re.compile(r"\b(\d{2,3}(?:[.,]\d)?)\s*(?:°\s*|deg(?:rees)?\s*)([cf
 
 _BP = re.compile(r"\b(?:bp|blood pressure|pressure|monitor|reading|says|of|was|is|at)?\s*:?\s*"
                  r"\b(\d{2,3})\s*/\s*(\d{2,3})\b(?!\s*(?:weeks|days|months|years|10\b))", re.I)
+_ARM = re.compile(r"\s*(?:mmhg\s*)?(?:in\s+|on\s+)?(?:the\s+)?(?:right|left|r|l)\s+arm\b", re.I)
 _PULSE = re.compile(r"\b(?:hr|heart rate|pulse|heart beat|heartbeat)\s*(?:of|is|was|at|:|=)?\s*(\d{2,3})\b", re.I)
 _SPO2 = re.compile(r"\b(?:sats?|spo2|o2 sat\w*|oxygen(?: saturation| level| levels)?)\s*(?:of|is|was|at|:|=)?\s*"
                    r"(\d{2,3})\s*%", re.I)
@@ -221,16 +222,22 @@ _SPO2 = re.compile(r"\b(?:sats?|spo2|o2 sat\w*|oxygen(?: saturation| level| leve
 def extract_vitals(text: str) -> list[Derived]:
     """Findings from stated blood pressure, pulse and oxygen saturation readings."""
     out: list[Derived] = []
+    arms: list[tuple[int, int, int]] = []  # (systolic, start, end) of readings taken in a named arm
     for m in _BP.finditer(text):
         systolic, diastolic = int(m.group(1)), int(m.group(2))
         if not (60 <= systolic <= 300 and 30 <= diastolic <= 200 and systolic > diastolic):
             continue
+        if _ARM.match(text, m.end(2)):
+            arms.append((systolic, m.start(1), m.end(2)))
         if systolic >= 180 or diastolic >= 120:
             out.append(Derived("severely_high_bp_reading", m.start(1), m.end(2)))
         elif systolic >= 140 or diastolic >= 90:
             out.append(Derived("raised_bp_reading", m.start(1), m.end(2)))
         elif systolic < 90:
             out.append(Derived("low_blood_pressure", m.start(1), m.end(2)))
+    # Readings in the two arms more than 20 mmHg apart (systolic): an inter-arm difference.
+    if len(arms) >= 2 and max(a[0] for a in arms) - min(a[0] for a in arms) > 20:
+        out.append(Derived("arm_pulse_difference", arms[0][1], arms[-1][2]))
     for m in _PULSE.finditer(text):
         rate = int(m.group(1))
         if 100 < rate <= 250:

@@ -59,6 +59,7 @@ class Case:
     body_sites: list[str] = field(default_factory=list)
     medicines: list[MedicineMention] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)  # advice topics raised (driving, work...)
+    family_conditions: list[str] = field(default_factory=list)  # condition ids a relative is said to have
 
     def evidence(self, risk_ids: frozenset[str] = frozenset()) -> dict[str, bool]:
         """Finding id -> True (present) / False (denied). Risk factors in the past count as present.

@@ -74,6 +74,9 @@ _RULES: list[tuple[str, str, str]] = [
         *[f"{unit} hx" for unit in ("day", "days", "week", "weeks", "month", "months", "year", "years")],
         *[f"{unit} hx of" for unit in ("day", "days", "week", "weeks", "month", "months", "year", "years")],
         "history of presenting", "history of present illness",
+        # "she has a history of fatigue and ice craving": an ongoing complaint in a clinical note
+        "has history of", "has a history of", "has a long history of", "has had a history of",
+        "gives a history of", "gives history of", "reports a history of", "with a history of",
         # "in the past few days" is recent, not past history
         "in the past few", "in the past couple", "in the past 24", "in the past 48", "in the past week",
         "in the past day", "in the past month", "in the past two", "in the past three", "in the past hour",

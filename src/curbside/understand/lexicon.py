@@ -172,30 +172,46 @@ class Lexicon:
         return positions
 
 
-class MedicineMatcher:
-    """Contiguous, exact (stemmed) matching of the medicine names in the knowledge base."""
+class NameMatcher:
+    """Contiguous, exact (stemmed) matching of names (medicines, conditions) to their ids."""
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    def __init__(self, names: list[tuple[str, str]]) -> None:
         self._names: dict[tuple[str, ...], str] = {}
-        for m in kb.medicines.values():
-            for name in m.names:
-                key = phrase_key(name)
-                if key:
-                    self._names[key] = m.id
+        for name, ident in names:
+            key = phrase_key(name)
+            if key:
+                self._names.setdefault(key, ident)
         self._longest = max((len(k) for k in self._names), default=0)
 
     def match(self, text: str, tokens: list[Token] | None = None) -> list[tuple[str, int, int]]:
-        """(medicine id, start, end) for each mention, longest names first, no overlaps."""
+        """(id, start, end) for each mention, longest names first, no overlaps."""
         tokens = key_tokens(tokenize(text)) if tokens is None else tokens
         out: list[tuple[str, int, int]] = []
         i = 0
         while i < len(tokens):
             for n in range(min(self._longest, len(tokens) - i), 0, -1):
-                mid = self._names.get(tuple(t.stem for t in tokens[i:i + n]))
-                if mid:
-                    out.append((mid, tokens[i].start, tokens[i + n - 1].end))
+                ident = self._names.get(tuple(t.stem for t in tokens[i:i + n]))
+                if ident:
+                    out.append((ident, tokens[i].start, tokens[i + n - 1].end))
                     i += n
                     break
             else:
                 i += 1
         return out
+
+
+class MedicineMatcher(NameMatcher):
+    """The medicine names in the knowledge base."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        super().__init__([(name, m.id) for m in kb.medicines.values() for name in m.names])
+
+
+class ConditionMatcher(NameMatcher):
+    """Condition names and synonyms (for "family history: coeliac disease"); single words of under five letters
+    (abbreviations such as "flu" are kept only when longer) are left out."""
+
+    def __init__(self, kb: KnowledgeBase) -> None:
+        names = [(name, c.id) for c in kb.conditions.values() for name in [c.name, *c.synonyms]
+                 if len(phrase_key(name)) > 1 or len(name) >= 5]
+        super().__init__(names)

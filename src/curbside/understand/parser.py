@@ -14,7 +14,7 @@ from curbside.kb.loader import KnowledgeBase
 from curbside.understand import attributes
 from curbside.understand.case import Case, CaseFinding, MedicineMention, Status
 from curbside.understand.context import assert_spans, build_pipeline
-from curbside.understand.lexicon import Lexicon, MedicineMatcher
+from curbside.understand.lexicon import ConditionMatcher, Lexicon, MedicineMatcher
 from curbside.understand.text import key_tokens, tokenize
 
 MAX_CHARS = 20_000
@@ -83,8 +83,10 @@ class Parser:
         self.kb = kb
         self.lexicon = lexicon or Lexicon(kb)
         self.medicine_matcher = medicine_matcher or MedicineMatcher(kb)
+        self.condition_matcher = ConditionMatcher(kb)
         self.nlp = build_pipeline()
         self.implied_by: dict[str, list[str]] = {}
+        self.family_finding = {f.family_of: f.id for f in kb.findings.values() if f.family_of}
         for f in kb.findings.values():
             for target in f.implies:
                 self.implied_by.setdefault(target, []).append(f.id)
@@ -97,7 +99,10 @@ class Parser:
             raise UnsupportedLanguageError(
                 "This does not look like English. Curbside understands English only for now; please ask in English."
             )
-        assertions = assert_spans(self.nlp, text, [(m.start, m.end) for m in matches])
+        named = self.condition_matcher.match(text, tokens)
+        assertions = assert_spans(self.nlp, text, [(m.start, m.end) for m in matches] + [(a, b) for _, a, b in named])
+        named_assertions = assertions[len(matches):]
+        assertions = assertions[:len(matches)]
         proxy = _PROXY.search(text) if not _FIRST_PERSON.search(text) else None
         findings: list[CaseFinding] = []
         for m, a in zip(matches, assertions, strict=True):
@@ -115,6 +120,14 @@ class Parser:
             )
             findings.append(CaseFinding(m.finding_id, self.kb.findings[m.finding_id].name, status, m.text, m.start,
                                         m.end))
+        # Said of a relative, a finding with a family-history counterpart gives that counterpart.
+        stated = {f.id for f in findings}
+        for f in list(findings):
+            fam = self.family_finding.get(f.id)
+            if f.status == Status.family and fam and fam not in stated:
+                stated.add(fam)
+                findings.append(CaseFinding(fam, self.kb.findings[fam].name, Status.present, f.text, f.start, f.end,
+                                            "implied", f.id))
         duration, _brief, derived = attributes.extract_time_course(text)
         derived += attributes.extract_measurements(text)
         have = {f.id for f in findings if f.status == Status.present}
@@ -143,6 +156,10 @@ class Parser:
         case.laterality = sides[0] if len(sides) == 1 else ("both" if sides else None)
         case.body_sites = attributes.extract_sites(text)
         case.topics = attributes.extract_topics(text)
+        # Conditions named as a relative's ("Family history: coeliac disease"; "his father had a hernia").
+        for (cid, _, _), a in zip(named, named_assertions, strict=True):
+            if a.family and not a.negated and not proxy and cid not in case.family_conditions:
+                case.family_conditions.append(cid)
         seen_meds: set[str] = set()
         for mid, start, end in self.medicine_matcher.match(text, tokens):
             if mid not in seen_meds:
