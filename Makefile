@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench eval clean
+.PHONY: install run ask test lint bench eval clean browser
 
 install: $(STAMP)
 
@@ -14,9 +14,15 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-# The main job: the neck example's consult, on the built-in knowledge base.
+# The main job: the web page and API on the built-in knowledge base at http://127.0.0.1:8000
+# (embedded SQLite under CURBSIDE_HOME, default ~/.curbside). `make ask` prints the neck example's consult.
+HOST ?= 127.0.0.1
+PORT ?= 8000
 run: install
 	$(BIN)/curbside kb validate
+	$(BIN)/curbside serve --host $(HOST) --port $(PORT)
+
+ask: install
 	$(BIN)/curbside ask "$$(cat examples/neck.txt)"
 
 test: install

@@ -1,4 +1,4 @@
-"""`make bench`: cold start, and median / p95 time per question on a loaded engine.
+"""`make bench`: cold start, median / p95 time per question on a loaded engine, and HTTP throughput.
 
 Prints figures only; speed is never asserted in tests.
 """
@@ -6,9 +6,12 @@ Prints figures only; speed is never asserted in tests.
 from __future__ import annotations
 
 import json
+import os
+import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -35,6 +38,63 @@ def _cold_start_seconds() -> float:
            "print(time.perf_counter()-t)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(out.stdout.strip().splitlines()[-1])
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def http_bench(questions: list[str], requests: int = 600, concurrency: int = 8) -> dict[str, float]:
+    """Start `curbside serve` (one worker) on loopback and send a bounded number of `/v1/ask` requests from
+    ``concurrency`` keep-alive clients; return requests per second and latency percentiles."""
+    import httpx
+
+    port = _free_port()
+    env = {**os.environ, "CURBSIDE_RATE_PER_MINUTE": "0"}
+    proc = subprocess.Popen([sys.executable, "-m", "curbside.cli", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(base + "/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.2)
+        latencies: list[float] = []
+        lock = threading.Lock()
+        counter = iter(range(requests))
+
+        def worker() -> None:
+            with httpx.Client(base_url=base, timeout=30) as client:
+                for i in counter:
+                    t0 = time.perf_counter()
+                    r = client.post("/v1/ask", json={"text": questions[i % len(questions)]})
+                    elapsed = (time.perf_counter() - t0) * 1000
+                    if r.status_code >= 500:
+                        raise RuntimeError(f"server error {r.status_code}")
+                    with lock:
+                        latencies.append(elapsed)
+
+        threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - t0
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+    latencies.sort()
+    return {"requests": len(latencies), "concurrency": concurrency, "rps": len(latencies) / wall,
+            "median_ms": statistics.median(latencies), "p95_ms": latencies[int(len(latencies) * 0.95) - 1]}
 
 
 def main() -> None:
@@ -66,6 +126,9 @@ def main() -> None:
     print(f"cold start (new interpreter):  {cold * 1000:8.1f} ms")
     print(f"ask, {len(questions)} questions x3:   median {statistics.median(times):6.2f} ms   p95 {p95:6.2f} ms   "
           f"max {times[-1]:6.2f} ms")
+    h = http_bench(questions)
+    print(f"HTTP POST /v1/ask, {h['requests']:.0f} requests, {h['concurrency']:.0f} clients, 1 worker: "
+          f"{h['rps']:6.1f} req/s   median {h['median_ms']:6.2f} ms   p95 {h['p95_ms']:6.2f} ms")
 
 
 if __name__ == "__main__":

@@ -170,5 +170,24 @@ def kb_stats(
         console.print(f"  {system:22} {counts['conditions']:4} conditions {counts['findings']:4} findings")
 
 
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on."),
+    port: int = typer.Option(8000, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, max=64, help="Worker processes (each loads the engine)."),
+) -> None:
+    """Serve the web page and the JSON API (http://HOST:PORT/, API docs at /docs)."""
+    import uvicorn
+
+    _engine()  # validate and compile the knowledge base once, so that the workers start from the cache
+    err_console.print(f"Curbside is serving on http://{host}:{port}/ (API docs at /docs); Ctrl+C stops it.")
+    uvicorn.run("curbside.api.app:app_factory", factory=True, host=host, port=port, workers=workers,
+                log_level="info", server_header=False)
+
+
 def main() -> None:
     app()
+
+
+if __name__ == "__main__":
+    main()

@@ -186,6 +186,8 @@ def compose(assessment: Assessment, kb: KnowledgeBase) -> tuple[str, dict[str, A
     )
     markdown = re.sub(r"\n{3,}", "\n\n", markdown)
     payload = _payload(assessment, kb, markdown, citer)
+    payload["guidance"] = {"tests": tests, "treatments": treatments, "self_care": self_care, "advice": advice,
+                           "red_flags": red_flags, "who_to_see": spec_sentence.replace("**", "")}
     return markdown, payload
 
 
@@ -217,6 +219,8 @@ def _payload(a: Assessment, kb: KnowledgeBase, markdown: str, citer: _Citer) -> 
     return {
         "triage": {
             "level": a.triage.level.value,
+            "title": URGENCY[a.triage.level]["title"],
+            "action": URGENCY[a.triage.level]["action"],
             "reasons": a.triage.reasons,
             "red_flags": [{"id": r.id, "level": r.level.value, "advice": r.advice} for r in a.triage.red_flags],
         },

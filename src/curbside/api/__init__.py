@@ -1,0 +1,1 @@
+"""The web service (FastAPI): JSON API, patient page and condition pages."""

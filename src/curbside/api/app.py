@@ -1,0 +1,379 @@
+"""The web service: versioned JSON endpoints, the patient page and the condition pages.
+
+Owns HTTP concerns only: request models, error mapping (named Curbside errors -> 4xx JSON), body-size
+limit, per-client rate limit, CORS (closed by default), security headers and the opt-in question log.
+The answers themselves come from the ``Engine`` handed to ``create_app``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter
+from collections.abc import MutableMapping
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import parse_qs
+
+from fastapi import FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, PackageLoader, select_autoescape
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from curbside import __version__
+from curbside.answer.compose import DISCLAIMER, URGENCY
+from curbside.api.conditions import condition_page, search_conditions
+from curbside.api.ratelimit import RateLimiter
+from curbside.api.settings import Settings
+from curbside.engine import Engine
+from curbside.errors import CurbsideError, InputError
+from curbside.kb.schema import Triage
+from curbside.store import Store
+
+log = logging.getLogger("curbside.api")
+
+EXAMPLE = (
+    "59, male, sudden spasms on the right side of the back of my neck, 2-3 minutes, can't turn my head, no "
+    "trigger, had a pinched cervical nerve years ago"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+                               "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=()",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Request and response models (they document the API in /openapi.json)
+
+
+class AskRequest(BaseModel):
+    """A question in the person's own words, with optional age and sex when the text does not say."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: StrictStr = Field(description="What is happening, in the person's own words (English).",
+                            examples=[EXAMPLE])
+    age: float | None = Field(default=None, ge=0, le=120, description="Age in years, if not in the text.")
+    sex: Literal["female", "male"] | None = Field(default=None, description="Sex, if not in the text.")
+
+
+class ErrorBody(BaseModel):
+    code: str
+    message: str
+
+
+class ErrorResponse(BaseModel):
+    error: ErrorBody
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    kb_version: str
+
+
+_ERRORS: dict[int | str, dict[str, Any]] = {
+    413: {"model": ErrorResponse, "description": "Request body too large"},
+    422: {"model": ErrorResponse, "description": "Unusable question or malformed request"},
+    429: {"model": ErrorResponse, "description": "Too many requests from this client"},
+}
+
+
+def _error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Middleware
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies over ``limit`` bytes with 413, whether announced by Content-Length or streamed."""
+
+    def __init__(self, app: ASGIApp, limit: int) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        raw = headers.get(b"content-length")
+        too_big = _error(413, "body_too_large", f"The request body is over the limit of {self.limit:,} bytes.")
+        if raw is not None:
+            try:
+                if int(raw) > self.limit:
+                    await too_big(scope, receive, send)
+                    return
+            except ValueError:
+                await _error(400, "bad_request", "Invalid Content-Length header.")(scope, receive, send)
+                return
+        # Read the whole body first (bounded), so an oversized streamed body is refused before any handler runs.
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await too_big(scope, receive, send)
+                return
+            chunks.append(chunk)
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        sent = False
+
+        async def replay() -> MutableMapping[str, Any]:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+
+class HeadersMiddleware:
+    """Security headers on every response."""
+
+    def __init__(self, app: ASGIApp, headers: dict[str, str]) -> None:
+        self.app = app
+        self.headers = [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: MutableMapping[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                existing = {k for k, _ in message.get("headers", [])}
+                message["headers"] = list(message.get("headers", [])) + [
+                    h for h in self.headers if h[0] not in existing]
+            await send(message)
+
+        await self.app(scope, receive, with_headers)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The app
+
+
+class _Usage:
+    """Request counts per endpoint, kept in memory and written to the database now and then."""
+
+    FLUSH_EVERY = 30.0  # seconds
+
+    def __init__(self, store: Store | None) -> None:
+        self.store = store
+        self.pending: Counter[str] = Counter()
+        self.last = time.monotonic()
+        self.lock = threading.Lock()
+
+    def add(self, endpoint: str) -> None:
+        with self.lock:
+            self.pending[endpoint] += 1
+            due = time.monotonic() - self.last > self.FLUSH_EVERY
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        with self.lock:
+            counts, self.pending = dict(self.pending), Counter()
+            self.last = time.monotonic()
+        if counts and self.store is not None:
+            try:
+                self.store.add_counts(counts)
+            except Exception:  # counting must never break an answer
+                log.warning("could not write usage counts", exc_info=True)
+
+
+def create_app(engine: Engine, settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    """The FastAPI application around one loaded engine. ``store`` (optional) keeps usage counts and, when
+    ``settings.log_questions`` is on, the questions asked."""
+    settings = settings or Settings()
+    limiter = RateLimiter(settings.rate_per_minute, settings.burst)
+    usage = _Usage(store)
+    pages = Environment(loader=PackageLoader("curbside.api", "templates"), autoescape=select_autoescape(["j2"]))
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> Any:
+        yield
+        usage.flush()
+
+    app = FastAPI(
+        title="Curbside",
+        version=__version__,
+        summary="Answers a health question like a careful doctor's written consult. Not a diagnosis.",
+        description=DISCLAIMER,
+        lifespan=lifespan,
+    )
+    app.state.engine = engine
+    app.state.settings = settings
+    app.state.store = store
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    def client_of(request: Request) -> str:
+        if settings.trust_forwarded_for:
+            forwarded = request.headers.get("x-forwarded-for", "").split(",")[0].strip()
+            if forwarded:
+                return forwarded
+        return request.client.host if request.client else "unknown"
+
+    @app.middleware("http")
+    async def rate_limit(request: Request, call_next: Any) -> Response:
+        path = request.url.path
+        if path == "/healthz" or path.startswith("/static/"):
+            return await call_next(request)  # type: ignore[no-any-return]
+        allowed, wait = limiter.allow(client_of(request))
+        if not allowed:
+            return _error(429, "rate_limited", "Too many requests; please wait a moment and try again.",
+                          {"Retry-After": str(max(1, round(wait)))})
+        usage.add(path if path.startswith("/v1/") or path == "/" else path.split("/")[1] or "/")
+        return await call_next(request)  # type: ignore[no-any-return]
+
+    @app.exception_handler(CurbsideError)
+    async def curbside_error(_: Request, exc: CurbsideError) -> JSONResponse:
+        status = 422 if isinstance(exc, InputError) else 500
+        return _error(status, exc.code, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for err in exc.errors()[:5]:
+            where = ".".join(str(x) for x in err.get("loc", ()) if x != "body") or "body"
+            problems.append(f"{where}: {err.get('msg', 'invalid')}")
+        return _error(422, "invalid_request", "The request is not valid: " + "; ".join(problems) + ".")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+        return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
+
+    def consult_payload(body: AskRequest) -> dict[str, Any]:
+        consult = engine.ask(body.text, age=body.age, sex=body.sex)
+        if settings.log_questions:
+            top = consult.payload["conditions"][0]["id"] if consult.payload["conditions"] else None
+            log.info("question: %r -> %s", body.text, consult.payload["triage"]["level"])
+            if store is not None:
+                store.log_question(body.text, consult.payload["triage"]["level"], top)
+        return consult.payload
+
+    # --- JSON API -------------------------------------------------------------------------------------------
+
+    @app.get("/healthz", response_model=Health, tags=["service"])
+    def healthz() -> dict[str, Any]:
+        """Liveness: the engine is loaded."""
+        return {"status": "ok", "kb_version": engine.kb.version}
+
+    @app.post("/v1/ask", tags=["consult"], responses=_ERRORS)
+    def ask(body: AskRequest) -> dict[str, Any]:
+        """The full consult: triage, ranked conditions with reasons, rule-out, what helps, who to see, citations
+        (the same JSON as `curbside ask --json`)."""
+        return consult_payload(body)
+
+    @app.post("/v1/parse", tags=["consult"], responses=_ERRORS)
+    def parse(body: AskRequest) -> dict[str, Any]:
+        """What Curbside understood: findings with status (present, absent, history, family, hypothetical) and
+        character spans, age, sex and the time course."""
+        case = engine.parse(body.text, age=body.age, sex=body.sex)
+        return {
+            "findings": [{"id": f.id, "name": f.name, "status": f.status.value, "text": f.text,
+                          "span": [f.start, f.end], "source": f.source} for f in case.findings],
+            "patient": {"age": case.age, "sex": case.sex, "pregnant": case.pregnant},
+            "context": {"onset": case.onset, "duration": case.duration, "episodic": case.episodic,
+                        "laterality": case.laterality, "body_sites": case.body_sites,
+                        "medicines": [{"id": m.id, "name": m.name, "text": m.text, "span": [m.start, m.end]}
+                                      for m in case.medicines],
+                        "family_conditions": case.family_conditions},
+            "kb_version": engine.kb.version,
+        }
+
+    @app.post("/v1/triage", tags=["consult"], responses=_ERRORS)
+    def triage(body: AskRequest) -> dict[str, Any]:
+        """Only how urgent it is, why, and the red flags that fired."""
+        payload = consult_payload(body)
+        return {"triage": payload["triage"], "specialist": payload["specialist"],
+                "disclaimer": payload["disclaimer"], "kb_version": payload["kb_version"]}
+
+    @app.get("/v1/conditions", tags=["knowledge base"])
+    def conditions(q: Annotated[str, Query(max_length=200, description="Name, synonym or ICD-10-CM code")] = "",
+                   limit: Annotated[int, Query(ge=1, le=50)] = 10) -> dict[str, Any]:
+        """Search the knowledge base's conditions by name, lay synonym or ICD-10-CM code."""
+        return {"query": q, "results": search_conditions(engine.kb, q, limit)}
+
+    @app.get("/v1/conditions/{condition_id}", tags=["knowledge base"],
+             responses={404: {"model": ErrorResponse, "description": "No such condition"}})
+    def condition(condition_id: str) -> dict[str, Any]:
+        """A condition's patient page data: summary, typical findings, red flags, tests, what helps, who to see."""
+        page = condition_page(engine.kb, condition_id)
+        if page is None:
+            raise HTTPException(404, f"No condition with id '{condition_id[:80]}'.")
+        return page
+
+    @app.get("/v1/kb", tags=["knowledge base"])
+    def kb_info() -> dict[str, Any]:
+        """Knowledge-base version and counts."""
+        return {"version": engine.kb.version, "curbside": __version__, "stats": engine.kb.stats()}
+
+    # --- Pages ----------------------------------------------------------------------------------------------
+
+    def render(name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html = pages.get_template(name).render(disclaimer=DISCLAIMER, **context)
+        return HTMLResponse(html, status_code=status)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home() -> HTMLResponse:
+        return render("index.html.j2", example=EXAMPLE, text="", result=None, error=None)
+
+    @app.post("/", response_class=HTMLResponse, include_in_schema=False)
+    async def home_ask(request: Request) -> HTMLResponse:
+        raw = await request.body()
+        form = parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
+        text = (form.get("text") or [""])[0]
+        try:
+            body = AskRequest(text=text)
+            result = consult_payload(body)
+        except CurbsideError as exc:
+            return render("index.html.j2", status=422, example=EXAMPLE, text=text, result=None, error=str(exc))
+        except ValueError:
+            return render("index.html.j2", status=422, example=EXAMPLE, text=text, result=None,
+                          error="Please type your question as text.")
+        level = Triage(result["triage"]["level"])
+        return render("index.html.j2", example=EXAMPLE, text=text, result=result, error=None,
+                      urgency=URGENCY[level], level=level.value)
+
+    @app.get("/conditions/{condition_id}", response_class=HTMLResponse, include_in_schema=False)
+    def condition_html(condition_id: str) -> HTMLResponse:
+        page = condition_page(engine.kb, condition_id)
+        if page is None:
+            return render("missing.html.j2", status=404, condition_id=condition_id[:80])
+        return render("condition.html.j2", page=page)
+
+    # Outermost first: headers on everything, then the body limit, then CORS (only when configured).
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
+                           allow_headers=["Content-Type"])
+    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(HeadersMiddleware, headers={**SECURITY_HEADERS, **settings.extra_headers})
+    return app
+
+
+def app_factory() -> FastAPI:
+    """For ``uvicorn --factory`` (``curbside serve``): load the built-in engine and the store, then build."""
+    return create_app(Engine.load(), Settings.from_env(), Store())

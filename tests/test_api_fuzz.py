@@ -1,0 +1,39 @@
+"""Property-based run against the OpenAPI spec (schemathesis): no generated request may get a 5xx."""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+
+from curbside.api.app import create_app
+from curbside.api.settings import Settings
+from curbside.engine import Engine
+
+OPERATIONS = ["POST /v1/ask", "POST /v1/parse", "POST /v1/triage", "GET /v1/conditions",
+              "GET /v1/conditions/{condition_id}", "GET /v1/kb", "GET /healthz"]
+
+
+@pytest.fixture(scope="module")
+def api_schema(engine: Engine) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_asgi("/openapi.json", create_app(engine, Settings(rate_per_minute=0)))
+
+
+def test_the_spec_lists_every_operation(api_schema: schemathesis.BaseSchema) -> None:
+    found = {op.ok().label for op in api_schema.get_all_operations()}
+    assert found == set(OPERATIONS)
+
+
+@pytest.mark.parametrize("label", OPERATIONS)
+def test_no_server_errors(api_schema: schemathesis.BaseSchema, label: str) -> None:
+    operation = next(op.ok() for op in api_schema.get_all_operations() if op.ok().label == label)
+
+    @given(operation.as_strategy())
+    @settings(max_examples=50, deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
+    def check(case: schemathesis.Case) -> None:
+        response = case.call()
+        assert response.status_code < 500, (label, case.body, case.query, response.text[:300])
+        if response.status_code >= 400:
+            assert "error" in response.json()  # every error has the documented JSON shape
+
+    check()
