@@ -271,3 +271,26 @@ def test_an_ongoing_complaint_described_as_a_history_is_current(engine: Engine) 
     s = statuses(engine, "25 year old woman. She has a history of tiredness and breathlessness on exertion.")
     assert s["fatigue"] == "present"
     assert statuses(engine, "I had a history of back pain years ago, now a cough")["back_pain"] == "history"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tired. Family history: father has diabetes.", {"fatigue": "present", "diabetes_known": "family"}),
+        ("Exam: rubbery non-tender cervical lymphadenopathy", {"swollen_lymph_nodes": "present"}),
+        ("Collapsed with abdominal pain and tachycardia, free fluid in the pelvis",
+         {"rapid_heartbeat": "present", "abdominal_pain": "present"}),
+        ("Jaundice, dark urine and tiredness, Coombs negative", {"jaundice": "present", "dark_urine": "present"}),
+        ("I'm always tired and short of breath, and I had a blood clot in my leg last year",
+         {"shortness_of_breath": "present", "previous_blood_clot": "history"}),
+    ],
+)
+def test_scope_of_headings_and_backward_triggers(engine: Engine, text: str, expected: dict[str, str]) -> None:
+    got = statuses(engine, text)
+    for fid, status in expected.items():
+        assert got.get(fid) == status, (fid, got)
+
+
+def test_blood_pressure_in_words() -> None:
+    assert [d.finding_id for d in extract_measurements("my blood pressure was 185 over 125")] == [
+        "severely_high_bp_reading"]

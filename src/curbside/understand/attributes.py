@@ -212,7 +212,7 @@ _TEMP_BARE = re.compile(r"\b(\d{2,3}(?:[.,]\d)?)\s*(?:°\s*|deg(?:rees)?\s*)([cf
 
 
 _BP = re.compile(r"\b(?:bp|blood pressure|pressure|monitor|reading|says|of|was|is|at)?\s*:?\s*"
-                 r"\b(\d{2,3})\s*/\s*(\d{2,3})\b(?!\s*(?:weeks|days|months|years|10\b))", re.I)
+                 r"\b(\d{2,3})\s*(?:/|\bover\b)\s*(\d{2,3})\b(?!\s*(?:weeks|days|months|years|10\b))", re.I)
 _ARM = re.compile(r"\s*(?:mmhg\s*)?(?:in\s+|on\s+)?(?:the\s+)?(?:right|left|r|l)\s+arm\b", re.I)
 _PULSE = re.compile(r"\b(?:hr|heart rate|pulse|heart beat|heartbeat)\s*(?:of|is|was|at|:|=)?\s*(\d{2,3})\b", re.I)
 _SPO2 = re.compile(r"\b(?:sats?|spo2|o2 sat\w*|oxygen(?: saturation| level| levels)?)\s*(?:of|is|was|at|:|=)?\s*"

@@ -83,13 +83,24 @@ _RULES: list[tuple[str, str, str]] = [
         # a rash that does not fade when pressed is a finding, not a denial
         "doesn't fade", "does not fade", "don't fade", "do not fade", "didn't fade", "not fading", "won't fade",
         "doesn't blanch", "does not blanch", "non blanching", "non-blanching", "doesn't go away when", "not blanching",
-        "non productive", "non-productive", "non stop", "nonstop", "not bad", "don't fit", "doesn't fit",
+        "non productive", "non-productive", "non stop", "nonstop", "not bad",
+        # "non-tender hepatomegaly" is hepatomegaly; "free fluid in the pelvis" is a finding
+        "non-tender", "non tender", "nontender", "free fluid", "free air", "fluid free", "don't fit", "doesn't fit",
         "won't fit", "do not fit", "does not fit", "no longer fit",
     )],
 ]
 
 
 _SCOPE = {"NEGATED_EXISTENCE": 7, "HYPOTHETICAL": 8, "FAMILY": 10, "HISTORICAL": 12}
+# Triggers that look back ("Coombs negative", "fever denied") or both ways ("... last year") reach only the
+# nearest words: "raised LDH, low haptoglobin, Coombs negative" denies only the Coombs test.
+_SCOPE_BACKWARD = {"NEGATED_EXISTENCE": 3, "HISTORICAL": 6}
+
+
+def _scope(category: str, direction: str) -> int | None:
+    if direction in ("BACKWARD", "BIDIRECTIONAL") and category in _SCOPE_BACKWARD:
+        return _SCOPE_BACKWARD[category]
+    return _SCOPE.get(category)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,7 +132,7 @@ def build_pipeline() -> Language:
     nlp.add_pipe("curbside_clauses")
     # Scope is the sentence, further limited per category (in tokens) so a list like
     # "no fever, cough for a week" does not negate everything after it.
-    rules = [ConTextRule(lit, cat, direction=dirn, max_scope=_SCOPE.get(cat)) for lit, cat, dirn in _RULES]
+    rules = [ConTextRule(lit, cat, direction=dirn, max_scope=_scope(cat, dirn)) for lit, cat, dirn in _RULES]
     ctx: ConText = nlp.add_pipe(
         "medspacy_context",
         config={"rules": None, "input_span_type": "group", "span_group_name": GROUP},

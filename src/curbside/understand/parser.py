@@ -33,6 +33,10 @@ _PROXY = re.compile(
     r"gets|feels|developed|suddenly|just)\b",
     re.I,
 )
+# A "Family history:" heading makes the rest of its sentence or line about relatives, whatever verbs follow
+# ("Family history: father has diabetes").
+_FAMILY_HEADING = re.compile(r"\b(?:family (?:medical )?(?:history|hx)|fhx|fh)\s*[:\-]", re.I)
+_BREAK = re.compile(r"[.!?\n]")
 _FIRST_PERSON = re.compile(r"\b(i have|i've|i am having|i'm having|i get|i feel|i've got|i keep)\b", re.I)
 _PROXY_SEX = {"mother": "female", "mum": "female", "mom": "female", "grandmother": "female", "grandma": "female",
               "nan": "female", "granny": "female", "sister": "female", "aunt": "female", "wife": "female",
@@ -67,6 +71,12 @@ def check_text(text: object) -> str:
     if latin / len(words) < 0.5:
         raise UnsupportedLanguageError("Curbside understands English only for now; please ask in English.")
     return stripped
+
+
+def _under_family_heading(text: str, start: int) -> bool:
+    """Whether ``start`` follows a "Family history:" heading in the same sentence or line."""
+    breaks = [m.end() for m in _BREAK.finditer(text, 0, start)]
+    return bool(_FAMILY_HEADING.search(text, breaks[-1] if breaks else 0, start))
 
 
 def looks_english(text: str) -> bool:
@@ -109,7 +119,8 @@ class Parser:
             negated = a.negated and not self.kb.findings[m.finding_id].negated_is_present
             # Writing for a relative: what is said of them is about the patient, not family history.
             # A finding about relatives ("family history of sudden death") said of a relative is present.
-            family = a.family and not self.kb.findings[m.finding_id].about_relatives and not (
+            family = (a.family or _under_family_heading(text, m.start)) and not (
+                self.kb.findings[m.finding_id].about_relatives) and not (
                 proxy and "history" not in text[max(0, m.start - 40):m.start].lower())
             status = (
                 Status.family if family else
@@ -157,8 +168,9 @@ class Parser:
         case.body_sites = attributes.extract_sites(text)
         case.topics = attributes.extract_topics(text)
         # Conditions named as a relative's ("Family history: coeliac disease"; "his father had a hernia").
-        for (cid, _, _), a in zip(named, named_assertions, strict=True):
-            if a.family and not a.negated and not proxy and cid not in case.family_conditions:
+        for (cid, start, _), a in zip(named, named_assertions, strict=True):
+            if (a.family or _under_family_heading(text, start)) and not a.negated and not proxy and (
+                    cid not in case.family_conditions):
                 case.family_conditions.append(cid)
         seen_meds: set[str] = set()
         for mid, start, end in self.medicine_matcher.match(text, tokens):
