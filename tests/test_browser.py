@@ -107,3 +107,13 @@ def test_emergency_banner_and_keyboard_use(server: str, browser: object) -> None
     banner.wait_for()
     assert "EMERGENCY" in banner.inner_text() and "emergency number" in banner.inner_text()
     page.close()
+
+
+def test_api_docs_render_offline(server: str, browser: object) -> None:
+    page = browser.new_page()  # type: ignore[attr-defined]
+    external: list[str] = []
+    page.on("request", lambda r: external.append(r.url) if not r.url.startswith(server) else None)
+    page.goto(server + "/docs")
+    page.get_by_text("/v1/ask").first.wait_for()
+    assert not external, external  # no CDN
+    page.close()

@@ -8,6 +8,7 @@ The answers themselves come from the ``Engine`` handed to ``create_app``.
 from __future__ import annotations
 
 import logging
+from importlib import resources
 import threading
 import time
 from collections import Counter
@@ -20,6 +21,7 @@ from urllib.parse import parse_qs
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -222,11 +224,28 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
         summary="Answers a health question like a careful doctor's written consult. Not a diagnosis.",
         description=DISCLAIMER,
         lifespan=lifespan,
+        docs_url=None,  # served below from local files: no CDN
+        redoc_url=None,
     )
     app.state.engine = engine
     app.state.settings = settings
     app.state.store = store
+    # Swagger UI 5 (OpenAPI 3.1) as shipped by the swagger-ui-py package: no CDN.
+    app.mount("/static/docs", StaticFiles(directory=str(resources.files("swagger_ui") / "static")),
+              name="docs-static")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def docs() -> HTMLResponse:
+        page = get_swagger_ui_html(openapi_url="/openapi.json", title="Curbside API",
+                                   swagger_js_url="/static/docs/swagger-ui-bundle.js",
+                                   swagger_css_url="/static/docs/swagger-ui.css",
+                                   swagger_favicon_url="/static/favicon.svg")
+        # Swagger UI starts from an inline script; only this page allows one.
+        page.headers["Content-Security-Policy"] = (
+            "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self' 'unsafe-inline'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+        return page
 
     def client_of(request: Request) -> str:
         if settings.trust_forwarded_for:
