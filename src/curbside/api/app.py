@@ -8,12 +8,12 @@ The answers themselves come from the ``Engine`` handed to ``create_app``.
 from __future__ import annotations
 
 import logging
-from importlib import resources
 import threading
 import time
 from collections import Counter
 from collections.abc import MutableMapping
 from contextlib import asynccontextmanager
+from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import parse_qs
