@@ -294,3 +294,20 @@ def test_scope_of_headings_and_backward_triggers(engine: Engine, text: str, expe
 def test_blood_pressure_in_words() -> None:
     assert [d.finding_id for d in extract_measurements("my blood pressure was 185 over 125")] == [
         "severely_high_bp_reading"]
+
+
+def test_weight_lost_as_an_amount() -> None:
+    from curbside.understand.attributes import extract_weight_loss
+
+    assert [d.finding_id for d in extract_weight_loss("I have lost 5 kg in two months")] == ["weight_loss"]
+    assert extract_weight_loss("he weighs 70 kg") == [] and extract_weight_loss("has not lost 3 kg") == []
+
+
+def test_a_word_inside_a_longer_symptom_is_not_its_own_symptom(engine: Engine) -> None:
+    got = statuses(engine, "pale stools and dark urine for a week")
+    assert "pallor" not in got and got.get("dark_urine") == "present"
+
+
+def test_a_parent_reporting_is_not_family_history(engine: Engine) -> None:
+    got = statuses(engine, "3 year old boy. Mother reports a fever and a cough for two days.")
+    assert got["fever"] == "present" and got["cough"] == "present"

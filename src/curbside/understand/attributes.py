@@ -280,9 +280,26 @@ def extract_psa(text: str) -> list[Derived]:
     return [Derived("raised_psa", m.start(), m.end()) for m in _PSA.finditer(text) if float(m.group(1)) >= 4]
 
 
+_WEIGHT_LOST = re.compile(
+    r"\b(?:lost|losing|lose|dropped|shed)\s+(?:about\s+|around\s+|over\s+|nearly\s+|almost\s+|some\s+)?"
+    r"\d+(?:[.,]\d+)?\s*(?:kg|kgs|kilos?|kilograms?|lbs?|pounds?|stones?|st)\b"
+    r"|\b\d+(?:[.,]\d+)?\s*(?:kg|kgs|kilos?|kilograms?|lbs?|pounds?)\s+(?:weight\s+)?(?:loss|lost|lighter|down)\b",
+    re.I)
+
+
+def extract_weight_loss(text: str) -> list[Derived]:
+    """Weight loss stated as an amount ("lost 5 kg", "6 kg weight loss"); negations are left to the lexicon."""
+    out = []
+    for m in _WEIGHT_LOST.finditer(text):
+        before = text[max(0, m.start() - 12):m.start()].lower()
+        if not re.search(r"\b(no|not|never|without|haven't|hasn't)\b", before):
+            out.append(Derived("weight_loss", m.start(), m.end()))
+    return out
+
+
 def extract_measurements(text: str) -> list[Derived]:
-    """Fever from stated temperatures (Celsius or Fahrenheit), vital signs and tablet counts."""
-    out: list[Derived] = extract_vitals(text) + extract_overdose(text) + extract_psa(text)
+    """Fever from stated temperatures (Celsius or Fahrenheit), vital signs, tablet counts, weight lost."""
+    out: list[Derived] = extract_vitals(text) + extract_overdose(text) + extract_psa(text) + extract_weight_loss(text)
     for pat, unit_group in ((_TEMP, 3), (_TEMP_BARE, 2)):
         for m in pat.finditer(text):
             value = float(m.group(1).replace(",", "."))

@@ -33,7 +33,7 @@ _RULES: list[tuple[str, str, str]] = [
     )],
     # past history (not happening now)
     *[(w, "HISTORICAL", "BIDIRECTIONAL") for w in (
-        "years ago", "year ago", "months ago", "in the past", "previously", "used to", "long ago", "a while ago",
+        "years ago", "year ago", "in the past", "previously", "used to", "long ago", "a while ago",
         "as a child", "when i was younger", "when i was a child", "last year", "several years", "many years ago",
         "decades ago", "in my youth", "years back", "had once", "past episode",
     )],
@@ -84,6 +84,10 @@ _RULES: list[tuple[str, str, str]] = [
         "doesn't fade", "does not fade", "don't fade", "do not fade", "didn't fade", "not fading", "won't fade",
         "doesn't blanch", "does not blanch", "non blanching", "non-blanching", "doesn't go away when", "not blanching",
         "non productive", "non-productive", "non stop", "nonstop", "not bad",
+        # a parent reporting on a child is not family history
+        *[f"{who} {verb}" for who in ("mother", "father", "mom", "mum", "dad", "parents", "parent")
+          for verb in ("reports", "report", "says", "say", "states", "noticed", "notices", "brought", "brings",
+                       "is worried", "are worried", "describes", "describe")],
         # "non-tender hepatomegaly" is hepatomegaly; "free fluid in the pelvis" is a finding
         "non-tender", "non tender", "nontender", "free fluid", "free air", "fluid free", "don't fit", "doesn't fit",
         "won't fit", "do not fit", "does not fit", "no longer fit",

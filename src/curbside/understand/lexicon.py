@@ -75,6 +75,8 @@ class Lexicon:
         for entries in self._by_first.values():
             entries.sort(key=lambda e: -len(e[0]))
         self._stems = {stem(w) for w in vocab}
+        # Symptoms and signs: a match wholly inside a longer symptom or sign match is part of that description.
+        self._clinical = frozenset(f.id for f in kb.findings.values() if f.kind.value in ("symptom", "sign"))
         self._vocab = sorted(w for w in vocab if len(w) >= 5 and w.isalpha())
         # Real words used anywhere in the knowledge base are never "corrected" into another word.
         self._known = {t.stem for text in _kb_texts(kb) for t in tokenize(text)}
@@ -135,6 +137,12 @@ class Lexicon:
             # "hurt my back lifting"), is kept.
             if all(p in covered for p in positions) and any(
                     fid in self._entails.get(other, frozenset()) for p in positions for other in covered[p]):
+                continue
+            # ... and a symptom or sign wholly inside one longer symptom or sign match is a word of its description
+            # ("pale stools" is not pallor; "cough impulse" is not a cough).
+            if fid in self._clinical and all(p in covered for p in positions) and any(
+                    all(other in covered[p] for p in positions) and other in self._clinical
+                    for other in covered[positions[0]]):
                 continue
             if fid in found and any(p in covered for p in positions):
                 continue
