@@ -311,3 +311,9 @@ def test_a_word_inside_a_longer_symptom_is_not_its_own_symptom(engine: Engine) -
 def test_a_parent_reporting_is_not_family_history(engine: Engine) -> None:
     got = statuses(engine, "3 year old boy. Mother reports a fever and a cough for two days.")
     assert got["fever"] == "present" and got["cough"] == "present"
+
+
+def test_an_action_named_as_an_aggravator_is_not_a_symptom(engine: Engine) -> None:
+    assert "cough" not in statuses(engine, "Back pain that increases in intensity when straining and coughing")
+    assert statuses(engine, "I have a cough and a sore throat")["cough"] == "present"
+    assert "chest_injury" not in statuses(engine, "central crushing chest pain")

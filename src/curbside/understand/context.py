@@ -87,7 +87,8 @@ _RULES: list[tuple[str, str, str]] = [
         # a parent reporting on a child is not family history
         *[f"{who} {verb}" for who in ("mother", "father", "mom", "mum", "dad", "parents", "parent")
           for verb in ("reports", "report", "says", "say", "states", "noticed", "notices", "brought", "brings",
-                       "is worried", "are worried", "describes", "describe")],
+                       "is worried", "are worried", "describes", "describe", "complains", "complain", "mentions",
+                       "explains", "admits", "tells", "told", "thinks", "feels", "has noticed", "noted")],
         # "non-tender hepatomegaly" is hepatomegaly; "free fluid in the pelvis" is a finding
         "non-tender", "non tender", "nontender", "free fluid", "free air", "fluid free", "don't fit", "doesn't fit",
         "won't fit", "do not fit", "does not fit", "no longer fit",

@@ -77,6 +77,9 @@ class Lexicon:
         self._stems = {stem(w) for w in vocab}
         # Symptoms and signs: a match wholly inside a longer symptom or sign match is part of that description.
         self._clinical = frozenset(f.id for f in kb.findings.values() if f.kind.value in ("symptom", "sign"))
+        # ...and so is an exposure ("crushing chest" inside "crushing chest pain" is not a chest injury).
+        self._nestable = self._clinical | frozenset(
+            f.id for f in kb.findings.values() if f.kind.value == "risk_factor")
         self._vocab = sorted(w for w in vocab if len(w) >= 5 and w.isalpha())
         # Real words used anywhere in the knowledge base are never "corrected" into another word.
         self._known = {t.stem for text in _kb_texts(kb) for t in tokenize(text)}
@@ -140,7 +143,7 @@ class Lexicon:
                 continue
             # ... and a symptom or sign wholly inside one longer symptom or sign match is a word of its description
             # ("pale stools" is not pallor; "cough impulse" is not a cough).
-            if fid in self._clinical and all(p in covered for p in positions) and any(
+            if fid in self._nestable and all(p in covered for p in positions) and any(
                     all(other in covered[p] for p in positions) and other in self._clinical
                     for other in covered[positions[0]]):
                 continue

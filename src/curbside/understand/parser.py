@@ -36,6 +36,13 @@ _PROXY = re.compile(
 # A "Family history:" heading makes the rest of its sentence or line about relatives, whatever verbs follow
 # ("Family history: father has diabetes").
 _FAMILY_HEADING = re.compile(r"\b(?:family (?:medical )?(?:history|hx)|fhx|fh)\s*[:\-]", re.I)
+# An action named only as what brings on or worsens another symptom ("back pain worse when coughing") is not
+# reported as a symptom of its own.
+_ACTIONS = frozenset({"cough", "sneezing", "vomiting"})
+_AGGRAVATES = re.compile(
+    r"\b(?:worse|worsens|worsened|worsening|increases?|increased|intensifies|aggravated|exacerbated|provoked|"
+    r"precipitated|triggered|brought on|comes on|relieved|eased|better|hurts|hurt|painful|pain|sore|ache|aches)"
+    r"\s+(?:\w+\s+){0,3}?(?:with|by|on|when|during|after|upon|while|if)\s+(?:\w+\s+){0,2}$", re.I)
 _BREAK = re.compile(r"[.!?\n]")
 _FIRST_PERSON = re.compile(r"\b(i have|i've|i am having|i'm having|i get|i feel|i've got|i keep)\b", re.I)
 _PROXY_SEX = {"mother": "female", "mum": "female", "mom": "female", "grandmother": "female", "grandma": "female",
@@ -122,6 +129,8 @@ class Parser:
             family = (a.family or _under_family_heading(text, m.start)) and not (
                 self.kb.findings[m.finding_id].about_relatives) and not (
                 proxy and "history" not in text[max(0, m.start - 40):m.start].lower())
+            if m.finding_id in _ACTIONS and _AGGRAVATES.search(text[max(0, m.start - 60):m.start]):
+                continue
             status = (
                 Status.family if family else
                 Status.absent if negated else
