@@ -126,6 +126,25 @@ def main() -> None:
     print(f"cold start (new interpreter):  {cold * 1000:8.1f} ms")
     print(f"ask, {len(questions)} questions x3:   median {statistics.median(times):6.2f} ms   p95 {p95:6.2f} ms   "
           f"max {times[-1]:6.2f} ms")
+    turns: list[float] = []
+    choices: list[float] = []
+    for q in questions:
+        try:
+            t0 = time.perf_counter()
+            engine.interview(q, [], age=40, sex="female")
+            turns.append((time.perf_counter() - t0) * 1000)
+            case = engine.parse(q, age=40, sex="female")
+            assessment = engine.reasoner.assess(case)
+            t0 = time.perf_counter()
+            engine.interviewer.step(case, {}, assessment=assessment)
+            choices.append((time.perf_counter() - t0) * 1000)
+        except CurbsideError:
+            pass
+    turns.sort()
+    choices.sort()
+    print(f"interview, next question only: median {statistics.median(choices):6.2f} ms   "
+          f"p95 {choices[int(len(choices) * 0.95)]:6.2f} ms   (whole turn with parse and consult: median "
+          f"{statistics.median(turns):6.2f} ms, p95 {turns[int(len(turns) * 0.95)]:6.2f} ms)")
     h = http_bench(questions)
     print(f"HTTP POST /v1/ask, {h['requests']:.0f} requests, {h['concurrency']:.0f} clients, 1 worker: "
           f"{h['rps']:6.1f} req/s   median {h['median_ms']:6.2f} ms   p95 {h['p95_ms']:6.2f} ms")

@@ -106,11 +106,21 @@ def evaluate(
     as_json: bool = typer.Option(False, "--json", help="Print the figures as JSON."),
     report: Path | None = typer.Option(None, help="Also write a Markdown report to this file."),
     data: Path | None = typer.Option(None, help="Knowledge-base directory (default: built-in)."),
+    interview_mode: bool = typer.Option(False, "--interview",
+                                        help="Simulated patients: opening sentence only, then the interview."),
 ) -> None:
-    """Top-1/3/10 diagnosis accuracy and triage accuracy (with under- and over-triage) over labelled cases."""
+    """Top-1/3/10 diagnosis accuracy and triage accuracy (with under- and over-triage) over labelled cases; with
+    --interview, one-shot from the opening sentence against the interview, and the questions asked."""
     from rich.progress import track
 
-    from curbside.evaluation import EvalCase, evaluate_cases, load_cases, render_report
+    from curbside.evaluation import (
+        EvalCase,
+        evaluate_cases,
+        evaluate_interviews,
+        load_cases,
+        render_interview_report,
+        render_report,
+    )
 
     try:
         cases = load_cases(file)
@@ -122,6 +132,16 @@ def evaluate(
     def progress(items: list[EvalCase]) -> Any:
         return track(items, description="Evaluating", console=err_console, transient=True)
 
+    if interview_mode:
+        iresult = evaluate_interviews(engine, cases, progress=progress)
+        text = render_interview_report(iresult, file.name)
+        if as_json:
+            sys.stdout.write(json.dumps(iresult.summary(), indent=2) + "\n")
+        else:
+            console.print(Markdown(text))
+        if report:
+            report.write_text(text, encoding="utf-8")
+        return
     result = evaluate_cases(engine, cases, progress=progress)
     if as_json:
         sys.stdout.write(json.dumps(result.summary(), indent=2) + "\n")
@@ -168,6 +188,55 @@ def kb_stats(
     assert isinstance(by, dict)
     for system, counts in by.items():
         console.print(f"  {system:22} {counts['conditions']:4} conditions {counts['findings']:4} findings")
+
+
+@app.command()
+def interview(
+    text: str = typer.Argument(None, help="What is happening; asked for when left out."),
+    age: float | None = typer.Option(None, help="Age in years, if not in the text."),
+    sex: str | None = typer.Option(None, help="female or male, if not in the text."),
+    budget: int = typer.Option(8, min=0, max=30, help="Most yes/no questions to ask."),
+    data: Path | None = typer.Option(None, help="Knowledge-base directory (default: built-in)."),
+) -> None:
+    """Answer a question, then ask one question at a time (yes / no / don't know) until more would not help."""
+    engine = _engine(data)
+    if not text:
+        text = typer.prompt("What is happening? Describe it in your own words")
+    answers: list[dict[str, str]] = []
+    replies = {"y": "yes", "yes": "yes", "n": "no", "no": "no", "?": "unknown", "u": "unknown", "unknown": "unknown",
+               "d": "unknown", "dk": "unknown", "": "unknown"}
+    while True:
+        try:
+            turn = engine.interview(text, answers, age=age, sex=sex, budget=budget)
+        except CurbsideError as exc:
+            err_console.print(f"[red]{exc}[/red]", highlight=False)
+            raise typer.Exit(2) from exc
+        p = turn.payload
+        level = p["triage"]["level"]
+        top = ", ".join(f"{c['name']} {round(c['probability'] * 100)}%" for c in p["conditions"][:3])
+        console.print(f"[{_COLOURS[level]}] {p['triage']['title']} [/]  {top or 'no clear cause yet'}")
+        q = p["question"]
+        if q is None:
+            break
+        console.print(f"[bold]{q['text']}[/bold]  [dim]({q['why']})[/dim]")
+        if q["type"] == "age":
+            raw = typer.prompt("Age in years (blank to skip)", default="", show_default=False)
+            try:
+                age = float(raw) if raw.strip() else None
+            except ValueError:
+                age = None
+            if age is None:
+                answers.append({"finding": "age", "answer": "unknown"})
+        elif q["type"] == "sex":
+            raw = typer.prompt("female / male (blank to skip)", default="", show_default=False).strip().lower()
+            sex = raw if raw in ("female", "male") else None
+            if sex is None:
+                answers.append({"finding": "sex", "answer": "unknown"})
+        else:
+            raw = typer.prompt("yes / no / don't know [y/n/?]", default="?", show_default=False).strip().lower()
+            answers.append({"finding": q["finding"], "answer": replies.get(raw, "unknown")})
+    console.print()
+    console.print(Markdown(turn.payload["answer"]))
 
 
 @app.command()

@@ -20,9 +20,10 @@ from typing import Any
 
 from curbside import config
 from curbside.answer.compose import compose
-from curbside.errors import NoFindingsError
+from curbside.errors import BadAnswerError, NoFindingsError
 from curbside.kb.loader import KnowledgeBase, builtin_data_dir, kb_digest, load_kb
 from curbside.reason.assess import Assessment, Reasoner
+from curbside.reason.interview import DEFAULT_BUDGET, Answer, Interviewer, InterviewStep
 from curbside.understand.case import Case, Status
 from curbside.understand.parser import Parser
 
@@ -43,6 +44,7 @@ class Engine:
         self.kb = kb
         self.parser = parser or Parser(kb)
         self.reasoner = reasoner or Reasoner(kb)
+        self.interviewer = Interviewer(kb, self.reasoner)
 
     @classmethod
     def load(cls, data_dir: Path | None = None, cache: bool = True) -> Engine:
@@ -75,11 +77,59 @@ class Engine:
             )
         return self.reasoner.assess(case)
 
+    def interview(self, text: str, answers: Any = None, age: float | None = None, sex: str | None = None,
+                  budget: int = DEFAULT_BUDGET) -> InterviewTurn:
+        """One stateless interview turn: the first text plus every answer so far -> the next question, or a stop.
+
+        ``answers`` is a list of ``{"finding": id, "answer": "yes"|"no"|"unknown"}`` (or (id, answer) pairs).
+        Raises ``InputError`` subclasses for unusable text or answers.
+        """
+        given = _answers(answers, self.kb)
+        case = self.parse(text, age=age, sex=sex)
+        if not any(f.status == Status.present and f.id not in self.reasoner.context_ids for f in case.findings) \
+                and not any(a == Answer.yes for fid, a in given.items() if fid in self.kb.findings):
+            self.assess(case)  # raises NoFindingsError with its advice
+        step = self.interviewer.step(case, given, budget)
+        _, payload = compose(step.assessment, self.kb)
+        q = step.question
+        payload["question"] = None if q is None else {"finding": q.finding, "text": q.text, "why": q.why,
+                                                      "type": q.kind}
+        payload["should_stop"] = step.should_stop
+        payload["stop_reason"] = step.stop_reason
+        payload["questions_asked"] = step.asked
+        return InterviewTurn(step, payload)
+
     def ask(self, text: str, age: float | None = None, sex: str | None = None) -> Consult:
         """Answer one free-text question; raises ``InputError`` subclasses for unusable input."""
         assessment = self.assess(self.parse(text, age=age, sex=sex))
         answer, payload = compose(assessment, self.kb)
         return Consult(assessment, answer, payload)
+
+
+@dataclass
+class InterviewTurn:
+    """One turn of an interview: the next question (or none) with the consult so far."""
+
+    step: InterviewStep
+    payload: dict[str, Any]
+
+
+def _answers(raw: Any, kb: KnowledgeBase) -> dict[str, Answer]:
+    out: dict[str, Answer] = {}
+    for item in raw or []:
+        if isinstance(item, dict):
+            fid, ans = item.get("finding"), item.get("answer")
+        elif isinstance(item, (tuple, list)) and len(item) == 2:
+            fid, ans = item
+        else:
+            raise BadAnswerError("Each answer must be {\"finding\": ID, \"answer\": \"yes\"|\"no\"|\"unknown\"}.")
+        if not isinstance(fid, str) or (fid not in kb.findings and fid not in ("age", "sex")):
+            raise BadAnswerError(f"Unknown finding in the answers: {str(fid)[:80]!r}.")
+        try:
+            out[fid] = Answer(ans)
+        except ValueError as exc:
+            raise BadAnswerError(f"The answer for {fid!r} must be yes, no or unknown.") from exc
+    return out
 
 
 def _norm_sex(sex: str | None) -> str | None:

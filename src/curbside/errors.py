@@ -49,6 +49,12 @@ class NoFindingsError(InputError):
     code = "no_findings"
 
 
+class BadAnswerError(InputError):
+    """An interview answer names an unknown finding or is not yes, no or unknown."""
+
+    code = "bad_answer"
+
+
 class EvalFileError(CurbsideError):
     """An evaluation file is missing or malformed."""
 

@@ -175,3 +175,136 @@ def render_report(result: EvalResult, name: str, misses: int = 30) -> str:
             tri = f"{r.triage} ({'/'.join(r.case.triage) or '-'})"
             lines.append(f"| {r.case.id} | {'; '.join(r.case.dx)} | {rank} | {'; '.join(r.predicted)} | {tri} |")
     return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Interview evaluation with simulated patients
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+
+
+@dataclass
+class InterviewCaseResult:
+    case: EvalCase
+    opening: str  # the first sentence(s) given to the engine
+    one_shot_rank: int | None  # from the opening alone
+    interview_rank: int | None  # after the interview
+    questions: int  # questions asked, age and sex included
+    stop_reason: str | None
+    error: str | None = None
+
+
+@dataclass
+class InterviewEvalResult:
+    results: list[InterviewCaseResult]
+
+    def summary(self) -> dict[str, Any]:
+        ok = [r for r in self.results if r.error is None]
+        n = len(self.results) or 1
+
+        def top(attr: str, k: int) -> float:
+            return sum(1 for r in ok if getattr(r, attr) is not None and getattr(r, attr) <= k) / n
+
+        reasons: dict[str, int] = {}
+        for r in ok:
+            reasons[r.stop_reason or "-"] = reasons.get(r.stop_reason or "-", 0) + 1
+        return {
+            "cases": len(self.results),
+            "errors": len(self.results) - len(ok),
+            "one_shot_top1": round(top("one_shot_rank", 1), 4),
+            "one_shot_top3": round(top("one_shot_rank", 3), 4),
+            "interview_top1": round(top("interview_rank", 1), 4),
+            "interview_top3": round(top("interview_rank", 3), 4),
+            "mean_questions": round(sum(r.questions for r in ok) / len(ok), 2) if ok else 0.0,
+            "stop_reasons": reasons,
+        }
+
+
+def opening_of(engine: Engine, text: str) -> str:
+    """The first sentence, extended sentence by sentence until it names a symptom (a chief complaint)."""
+    parts = [p for p in _SENTENCE.split(text.strip()) if p.strip()]
+    opening = ""
+    for part in parts:
+        opening = f"{opening} {part}".strip()
+        try:
+            case = engine.parse(opening)
+        except CurbsideError:
+            continue
+        if any(f.status.value == "present" and engine.kb.findings[f.id].kind.value in ("symptom", "sign")
+               for f in case.findings):
+            return opening
+    return opening
+
+
+def simulate_interview(engine: Engine, case: EvalCase, budget: int | None = None) -> InterviewCaseResult:
+    """Give the engine the opening only and answer its questions from the whole case: what the full text states
+    (present or denied) is answered yes or no, anything else 'unknown'."""
+    from curbside.reason.interview import DEFAULT_BUDGET
+
+    budget = DEFAULT_BUDGET if budget is None else budget
+    opening = opening_of(engine, case.text)
+    try:
+        full = engine.parse(case.text, age=case.age, sex=case.sex)
+        one_shot = engine.ask(opening)
+    except CurbsideError as exc:
+        return InterviewCaseResult(case, opening, None, None, 0, None, f"{exc.code}: {exc}")
+    truth = full.evidence(engine.reasoner.risk_ids)
+
+    def rank_of(conditions: list[Condition]) -> int | None:
+        return next((i for i, c in enumerate(conditions, 1) if matches(c, case.dx, case.icd10)), None)
+
+    one_rank = rank_of([rc.condition for rc in one_shot.assessment.conditions])
+    answers: list[dict[str, str]] = []
+    age: float | None = None
+    sex: str | None = None
+    questions = 0
+    turn = None
+    for _ in range(budget + 3):
+        turn = engine.interview(opening, answers, age=age, sex=sex, budget=budget)
+        q = turn.step.question
+        if turn.step.should_stop or q is None:
+            break
+        questions += 1
+        if q.kind == "age":
+            age = full.age
+            if age is None:
+                answers.append({"finding": "age", "answer": "unknown"})
+        elif q.kind == "sex":
+            sex = full.sex
+            if sex is None:
+                answers.append({"finding": "sex", "answer": "unknown"})
+        else:
+            known = truth.get(q.finding)
+            answers.append({"finding": q.finding,
+                            "answer": "unknown" if known is None else "yes" if known else "no"})
+    assert turn is not None
+    final_rank = rank_of([rc.condition for rc in turn.step.assessment.conditions])
+    return InterviewCaseResult(case, opening, one_rank, final_rank, questions, turn.step.stop_reason)
+
+
+def evaluate_interviews(
+    engine: Engine,
+    cases: list[EvalCase],
+    progress: Callable[[list[EvalCase]], Iterable[EvalCase]] | None = None,
+    budget: int | None = None,
+) -> InterviewEvalResult:
+    return InterviewEvalResult([simulate_interview(engine, c, budget) for c in (progress(cases) if progress
+                                                                               else cases)])
+
+
+def render_interview_report(result: InterviewEvalResult, name: str) -> str:
+    s = result.summary()
+    return "\n".join([
+        f"# Interview evaluation: {name}",
+        "",
+        "Simulated patients: the engine gets only the opening sentence (extended to the first sentence that names "
+        "a symptom); its questions are answered from the whole case (stated -> yes/no, not stated -> unknown).",
+        "",
+        f"- cases: {s['cases']} (errors: {s['errors']})",
+        f"- one-shot from the opening: top-1 {s['one_shot_top1']:.1%}, top-3 {s['one_shot_top3']:.1%}",
+        f"- after the interview: top-1 {s['interview_top1']:.1%}, top-3 {s['interview_top3']:.1%} "
+        f"({(s['interview_top1'] - s['one_shot_top1']) * 100:+.1f} points top-1)",
+        f"- questions per interview: {s['mean_questions']:.2f} on average (age and sex included)",
+        f"- why interviews stopped: {', '.join(f'{k} {v}' for k, v in sorted(s['stop_reasons'].items()))}",
+        "",
+    ])

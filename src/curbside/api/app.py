@@ -7,6 +7,7 @@ The answers themselves come from the ``Engine`` handed to ``create_app``.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -69,6 +70,19 @@ class AskRequest(BaseModel):
                             examples=[EXAMPLE])
     age: float | None = Field(default=None, ge=0, le=120, description="Age in years, if not in the text.")
     sex: Literal["female", "male"] | None = Field(default=None, description="Sex, if not in the text.")
+
+
+class InterviewAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    finding: StrictStr = Field(max_length=80, description="The finding id of the question answered.")
+    answer: Literal["yes", "no", "unknown"]
+
+
+class InterviewRequest(AskRequest):
+    """The first text and every answer so far (the API keeps no state between turns)."""
+
+    answers: list[InterviewAnswer] = Field(default_factory=list, max_length=60)
 
 
 class ErrorBody(BaseModel):
@@ -330,6 +344,14 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
         return {"triage": payload["triage"], "specialist": payload["specialist"],
                 "disclaimer": payload["disclaimer"], "kb_version": payload["kb_version"]}
 
+    @app.post("/v1/interview", tags=["consult"], responses=_ERRORS)
+    def interview(body: InterviewRequest) -> dict[str, Any]:
+        """One interview turn: the next question (`{finding, text, why, type}`, type `yes_no`, `age` or `sex`) or
+        null with `should_stop`, and the consult so far in the same form as `/v1/ask`. Answer age and sex questions
+        through the `age` and `sex` fields, every other question with `{finding, answer}` in `answers`."""
+        turn = engine.interview(body.text, [a.model_dump() for a in body.answers], age=body.age, sex=body.sex)
+        return turn.payload
+
     @app.get("/v1/conditions", tags=["knowledge base"])
     def conditions(q: Annotated[str, Query(max_length=200, description="Name, synonym or ICD-10-CM code")] = "",
                    limit: Annotated[int, Query(ge=1, le=50)] = 10) -> dict[str, Any]:
@@ -362,20 +384,44 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
 
     @app.post("/", response_class=HTMLResponse, include_in_schema=False)
     async def home_ask(request: Request) -> HTMLResponse:
+        """The form: the question, then the interview as a chat (its state travels in hidden fields)."""
         raw = await request.body()
-        form = parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True)
-        text = (form.get("text") or [""])[0]
+        form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True).items()}
+        text = form.get("text", "")
         try:
-            body = AskRequest(text=text)
-            result = consult_payload(body)
+            answers = _form_answers(form)
+            age = _form_age(form.get("age", ""))
+            sex = form.get("sex") if form.get("sex") in ("female", "male") else None
+            reply, asked = form.get("reply"), form.get("question", "")
+            if reply and asked == "age":
+                age = _form_age(form.get("age_answer", ""))
+                if age is None:
+                    answers.append({"finding": "age", "answer": "unknown"})
+            elif reply and asked == "sex":
+                sex = reply if reply in ("female", "male") else None
+                if sex is None:
+                    answers.append({"finding": "sex", "answer": "unknown"})
+            elif reply in ("yes", "no", "unknown") and asked:
+                answers = [a for a in answers if a["finding"] != asked] + [{"finding": asked, "answer": reply}]
+            AskRequest.model_validate({"text": text, "age": age, "sex": sex})  # the same checks as the API
+            turn = engine.interview(text, answers, age=age, sex=sex)
+            result = turn.payload
+            if settings.log_questions and not answers:
+                log.info("question: %r -> %s", text, result["triage"]["level"])
+                if store is not None:
+                    top = result["conditions"][0]["id"] if result["conditions"] else None
+                    store.log_question(text, result["triage"]["level"], top)
         except CurbsideError as exc:
             return render("index.html.j2", status=422, example=EXAMPLE, text=text, result=None, error=str(exc))
         except ValueError:
             return render("index.html.j2", status=422, example=EXAMPLE, text=text, result=None,
                           error="Please type your question as text.")
         level = Triage(result["triage"]["level"])
+        history = [{"text": engine.kb.findings[a["finding"]].question, "answer": a["answer"]}
+                   for a in answers if a["finding"] in engine.kb.findings]
         return render("index.html.j2", example=EXAMPLE, text=text, result=result, error=None,
-                      urgency=URGENCY[level], level=level.value)
+                      urgency=URGENCY[level], level=level.value, answers_json=json.dumps(answers),
+                      age=age, sex=sex, history=history)
 
     @app.get("/conditions/{condition_id}", response_class=HTMLResponse, include_in_schema=False)
     def condition_html(condition_id: str) -> HTMLResponse:
@@ -391,6 +437,31 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(HeadersMiddleware, headers={**SECURITY_HEADERS, **settings.extra_headers})
     return app
+
+
+def _form_answers(form: dict[str, str]) -> list[dict[str, str]]:
+    """The interview answers carried by the page's hidden field (a JSON list); junk is a ValueError."""
+    raw = form.get("answers", "") or "[]"
+    data = json.loads(raw)
+    if not isinstance(data, list) or len(data) > 60:
+        raise ValueError("bad answers")
+    out = []
+    for item in data:
+        if not (isinstance(item, dict) and isinstance(item.get("finding"), str)
+                and item.get("answer") in ("yes", "no", "unknown")):
+            raise ValueError("bad answer")
+        out.append({"finding": item["finding"], "answer": item["answer"]})
+    return out
+
+
+def _form_age(raw: str) -> float | None:
+    raw = raw.strip()
+    if not raw:
+        return None
+    age = float(raw)
+    if not 0 <= age <= 120:
+        raise ValueError("age out of range")
+    return age
 
 
 def app_factory() -> FastAPI:
