@@ -317,3 +317,35 @@ def test_an_action_named_as_an_aggravator_is_not_a_symptom(engine: Engine) -> No
     assert "cough" not in statuses(engine, "Back pain that increases in intensity when straining and coughing")
     assert statuses(engine, "I have a cough and a sore throat")["cough"] == "present"
     assert "chest_injury" not in statuses(engine, "central crushing chest pain")
+
+
+@pytest.mark.parametrize(
+    ("text", "ids"),
+    [
+        ("Hb 8.2 g/dL", ["anemia_found"]),
+        ("haemoglobin 88 g/L", ["anemia_found"]),
+        ("Hb 14.1", []),
+        ("HbA1c 58 mmol/mol", ["high_blood_sugar_reading"]),
+        ("creatinine 250", ["raised_creatinine"]),
+        ("creatinine 80", []),
+        ("WBC 18", ["high_white_count"]),
+        ("platelets 45", ["low_platelets_reading"]),
+        ("blood sugar 400", ["high_blood_sugar_reading"]),
+        ("BM 2.1", ["low_blood_sugar_reading"]),
+        ("sodium 125", ["low_sodium_reading"]),
+        ("corrected calcium 3.1", ["raised_calcium"]),
+        ("ALT 1800", ["abnormal_liver_tests"]),
+        ("CA 125 raised", []),
+    ],
+)
+def test_blood_results_as_numbers(text: str, ids: list[str]) -> None:
+    from curbside.understand.attributes import extract_labs
+
+    assert [d.finding_id for d in extract_labs(text)] == ids
+
+
+def test_normal_results_and_long_histories(engine: Engine) -> None:
+    assert "fever" not in {k for k, v in statuses(engine, "Burning when I pee. Temperature normal.").items()
+                           if v == "present"}
+    assert statuses(engine, "cramping pain with each period for several years")["painful_periods"] == "present"
+    assert statuses(engine, "Bruises appear without injury")["easy_bruising"] == "present"

@@ -233,7 +233,7 @@ def extract_vitals(text: str) -> list[Derived]:
             out.append(Derived("severely_high_bp_reading", m.start(1), m.end(2)))
         elif systolic >= 140 or diastolic >= 90:
             out.append(Derived("raised_bp_reading", m.start(1), m.end(2)))
-        elif systolic < 90:
+        elif systolic <= 90:
             out.append(Derived("low_blood_pressure", m.start(1), m.end(2)))
     # Readings in the two arms more than 20 mmHg apart (systolic): an inter-arm difference.
     if len(arms) >= 2 and max(a[0] for a in arms) - min(a[0] for a in arms) > 20:
@@ -297,9 +297,63 @@ def extract_weight_loss(text: str) -> list[Derived]:
     return out
 
 
+_NUM = r"\s*(?:level|levels|count)?\s*(?:of|is|was|were|at|:|=|-)?\s*(?:only\s+|about\s+)?(\d+(?:[.,]\d+)?)"
+_LABS = {
+    "hb": re.compile(r"\b(?:hb|hgb|haemoglobin|hemoglobin)(?!\s*a1c)" + _NUM, re.I),
+    "creatinine": re.compile(r"\b(?:creatinine|creat|serum creatinine|cr)" + _NUM, re.I),
+    "wbc": re.compile(r"\b(?:wbc|wcc|white cell count|white blood cells?|white count|leucocytes|leukocytes)" + _NUM,
+                      re.I),
+    "platelets": re.compile(r"\b(?:platelets?|plt|platelet count)" + _NUM, re.I),
+    "glucose": re.compile(r"\b(?:glucose|blood sugar|sugar|bm|cbg|blood glucose|rbs|fbs)" + _NUM, re.I),
+    "sodium": re.compile(r"\b(?:sodium|na\+?)" + _NUM, re.I),
+    "calcium": re.compile(r"\b(?:calcium|corrected calcium|ca2?\+?)" + _NUM, re.I),
+    "hba1c": re.compile(r"\b(?:hba1c|a1c|glycated haemoglobin|glycated hemoglobin)" + _NUM, re.I),
+    "alt": re.compile(r"\b(?:alt|ast|transaminases?)" + _NUM, re.I),
+}
+
+
+def extract_labs(text: str) -> list[Derived]:
+    """Findings from common blood results stated as numbers, in either usual unit (guessed from the size)."""
+    out: list[Derived] = []
+
+    def add(fid: str, m: re.Match[str]) -> None:
+        out.append(Derived(fid, m.start(), m.end()))
+
+    for name, pat in _LABS.items():
+        for m in pat.finditer(text):
+            v = float(m.group(1).replace(",", "."))
+            if name == "hb" and 2 <= v <= 200:
+                g_dl = v / 10 if v > 25 else v
+                if g_dl < 11.5:
+                    add("anemia_found", m)
+            elif name == "creatinine" and 0.1 <= v <= 2000:
+                if (v > 20 and v > 120) or (v <= 20 and v > 1.3):
+                    add("raised_creatinine", m)
+            elif name == "wbc" and 11 < v <= 200:
+                add("high_white_count", m)
+            elif name == "platelets" and 1 <= v < 150:
+                add("low_platelets_reading", m)
+            elif name == "glucose" and 1 <= v <= 1500:
+                mmol = v / 18 if v > 40 else v
+                if mmol >= 11.1:
+                    add("high_blood_sugar_reading", m)
+                elif mmol < 3.5:
+                    add("low_blood_sugar_reading", m)
+            elif name == "sodium" and 100 <= v < 133:
+                add("low_sodium_reading", m)
+            elif name == "calcium" and ((1 <= v <= 5 and v > 2.65) or (5 < v <= 20 and v > 10.5)):
+                add("raised_calcium", m)
+            elif name == "hba1c" and ((4 <= v <= 20 and v >= 6.5) or (20 < v <= 200 and v >= 48)):
+                add("high_blood_sugar_reading", m)
+            elif name == "alt" and 100 <= v <= 20000:
+                add("abnormal_liver_tests", m)
+    return out
+
+
 def extract_measurements(text: str) -> list[Derived]:
     """Fever from stated temperatures (Celsius or Fahrenheit), vital signs, tablet counts, weight lost."""
-    out: list[Derived] = extract_vitals(text) + extract_overdose(text) + extract_psa(text) + extract_weight_loss(text)
+    out: list[Derived] = (extract_vitals(text) + extract_overdose(text) + extract_psa(text)
+                          + extract_weight_loss(text) + extract_labs(text))
     for pat, unit_group in ((_TEMP, 3), (_TEMP_BARE, 2)):
         for m in pat.finditer(text):
             value = float(m.group(1).replace(",", "."))

@@ -29,6 +29,7 @@ _RULES: list[tuple[str, str, str]] = [
     )],
     *[(w, "NEGATED_EXISTENCE", "BACKWARD") for w in (
         "absent", "was ruled out", "is ruled out", "not present", "negative", "denied", "free", "gone now", "resolved",
+        "normal", "is normal", "was normal", "were normal", "came back normal", "unremarkable", "within normal limits",
         "not reported", "none",
     )],
     # past history (not happening now)
@@ -84,6 +85,10 @@ _RULES: list[tuple[str, str, str]] = [
         "doesn't fade", "does not fade", "don't fade", "do not fade", "didn't fade", "not fading", "won't fade",
         "doesn't blanch", "does not blanch", "non blanching", "non-blanching", "doesn't go away when", "not blanching",
         "non productive", "non-productive", "non stop", "nonstop", "not bad",
+        # a long present illness is not past history; "bruises without injury" is a finding
+        "for several years", "for many years", "for years", "over several years", "over the years",
+        "without injury", "without trauma", "without any injury", "without cause", "without reason",
+        "without any reason", "without trying", "without warning",
         # a parent reporting on a child is not family history
         *[f"{who} {verb}" for who in ("mother", "father", "mom", "mum", "dad", "parents", "parent")
           for verb in ("reports", "report", "says", "say", "states", "noticed", "notices", "brought", "brings",
