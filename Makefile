@@ -43,6 +43,10 @@ eval: install
 	$(BIN)/curbside eval tests/gold/cases.jsonl --report docs/accuracy.md
 	$(BIN)/curbside eval tests/gold/clinical_cases.jsonl --report docs/.accuracy-clinical.md && \
 	  { echo; cat docs/.accuracy-clinical.md; } >> docs/accuracy.md && rm -f docs/.accuracy-clinical.md
+	$(BIN)/curbside eval tests/gold/interview_cases.jsonl --report docs/.accuracy-iv.md && \
+	  { echo; cat docs/.accuracy-iv.md; } >> docs/accuracy.md && rm -f docs/.accuracy-iv.md
+	$(BIN)/curbside eval tests/gold/interview_cases.jsonl --interview --report docs/.accuracy-iv.md && \
+	  { echo; cat docs/.accuracy-iv.md; } >> docs/accuracy.md && rm -f docs/.accuracy-iv.md
 	if [ -f $(DEVSET) ]; then \
 	  tmp=$$(mktemp -d); $(BIN)/python scripts/avey_to_cases.py $(DEVSET) > $$tmp/dev.jsonl; \
 	  $(BIN)/curbside eval $$tmp/dev.jsonl --misses 0 --report $$tmp/dev.md && \

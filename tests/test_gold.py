@@ -1,7 +1,8 @@
 """Data-driven gold cases, written for Curbside without sight of its knowledge base.
 
 - tests/gold/cases.jsonl: 260 cases in lay language (how people write to a symptom checker);
-- tests/gold/clinical_cases.jsonl: 120 short clinical notes (how doctors and nurses write).
+- tests/gold/clinical_cases.jsonl: 120 short clinical notes (how doctors and nurses write);
+- tests/gold/interview_cases.jsonl: 150 stories opening with one short sentence (see also test_interview_gold).
 
 One test per case guards a floor: the expected diagnosis is in the top 10, an emergency is never
 triaged below urgent, and self-care/routine cases are not sent to the emergency department. An
@@ -21,6 +22,7 @@ GOLD_DIR = Path(__file__).parent / "gold"
 SETS = {  # file -> (minimum cases, top-3 floor, triage floor)
     "cases.jsonl": (200, 0.88, 0.82),
     "clinical_cases.jsonl": (100, 0.88, 0.82),
+    "interview_cases.jsonl": (150, 0.80, 0.78),
 }
 CASES = [case for name in SETS for case in load_cases(GOLD_DIR / name)]
 

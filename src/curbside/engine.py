@@ -24,6 +24,7 @@ from curbside.errors import BadAnswerError, NoFindingsError
 from curbside.kb.loader import KnowledgeBase, builtin_data_dir, kb_digest, load_kb
 from curbside.reason.assess import Assessment, Reasoner
 from curbside.reason.interview import DEFAULT_BUDGET, Answer, Interviewer, InterviewStep
+from curbside.understand.attributes import extract_age_sex
 from curbside.understand.case import Case, Status
 from curbside.understand.parser import Parser
 
@@ -89,7 +90,11 @@ class Engine:
         if not any(f.status == Status.present and f.id not in self.reasoner.context_ids for f in case.findings) \
                 and not any(a == Answer.yes for fid, a in given.items() if fid in self.kb.findings):
             self.assess(case)  # raises NoFindingsError with its advice
-        step = self.interviewer.step(case, given, budget)
+        # Age and sex the text did not give were asked for (or skipped): they count as questions.
+        text_age, text_sex = extract_age_sex(text)
+        personal = int(text_age is None and (age is not None or "age" in given)) + int(
+            text_sex is None and (sex is not None or "sex" in given))
+        step = self.interviewer.step(case, given, budget, personal_asked=personal)
         _, payload = compose(step.assessment, self.kb)
         q = step.question
         payload["question"] = None if q is None else {"finding": q.finding, "text": q.text, "why": q.why,

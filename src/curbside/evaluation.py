@@ -123,9 +123,29 @@ def condition_keys(c: Condition) -> set[tuple[str, ...]]:
     return {phrase_key(n) for n in names if phrase_key(n)}
 
 
+_QUALIFIER_HEAD = re.compile(r"^(?:acute|chronic|severe|mild|moderate|recurrent|simple|uncomplicated|primary|"
+                             r"left|right|bilateral)\s+", re.I)
+_QUALIFIER_TAIL = re.compile(r"\s+(?:of|in|on|due to|with|without|after|from|caused by)\s+.*$", re.I)
+
+
+def label_variants(label: str) -> list[str]:
+    """A labelled diagnosis and its plainer forms: without brackets, the bracketed name, the part before a comma,
+    and without qualifiers ("Acute gout (podagra)" -> "gout", "podagra"; "Osteoarthritis of the knee" ->
+    "osteoarthritis"; "Sunburn, second degree" -> "sunburn")."""
+    out = [label, *_PAREN.findall(label)]
+    plain = _PAREN.sub("", label).strip()
+    for base in (plain, plain.split(",")[0].strip()):
+        out.append(base)
+        stripped = _QUALIFIER_TAIL.sub("", base)
+        while _QUALIFIER_HEAD.match(stripped):
+            stripped = _QUALIFIER_HEAD.sub("", stripped, count=1)
+        out.append(stripped)
+    return [v for v in dict.fromkeys(v.strip() for v in out) if v]
+
+
 def matches(c: Condition, dx: list[str], icd10: list[str]) -> bool:
     keys = condition_keys(c)
-    if any(phrase_key(d) in keys for d in dx):
+    if any(phrase_key(v) in keys for d in dx for v in label_variants(d)):
         return True
     codes = [x.upper() for x in c.icd10]
     return any(g.upper() == x or (len(g) >= 4 and x.startswith(g.upper())) for g in icd10 for x in codes)
@@ -192,6 +212,7 @@ class InterviewCaseResult:
     questions: int  # questions asked, age and sex included
     stop_reason: str | None
     error: str | None = None
+    triage: str | None = None  # the triage when the interview ended
 
 
 @dataclass
@@ -279,7 +300,8 @@ def simulate_interview(engine: Engine, case: EvalCase, budget: int | None = None
                             "answer": "unknown" if known is None else "yes" if known else "no"})
     assert turn is not None
     final_rank = rank_of([rc.condition for rc in turn.step.assessment.conditions])
-    return InterviewCaseResult(case, opening, one_rank, final_rank, questions, turn.step.stop_reason)
+    return InterviewCaseResult(case, opening, one_rank, final_rank, questions, turn.step.stop_reason,
+                               triage=turn.step.assessment.triage.level.value)
 
 
 def evaluate_interviews(

@@ -24,6 +24,8 @@ EMERGENCY_FLOOR_P = 0.08
 MAX_CONDITIONS = 10
 # log LR for an obligate symptom or sign that the text does not mention at all.
 UNMENTIONED_OBLIGATE_LOG = math.log(0.5)
+# ...and only mildly when something else of its body system is mentioned (it may be described in other words).
+UNMENTIONED_OBLIGATE_SAME_SYSTEM_LOG = math.log(0.75)
 # A condition a relative is said to have: its odds multiplied by this.
 FAMILY_CONDITION_LOG = math.log(2.5)
 # ...and a very frequent symptom or sign, more mildly.
@@ -132,8 +134,9 @@ class Reasoner:
         systems = {self.kb.findings[f].system for f in present}
         for cid in totals:
             for fid in self._obligate.get(cid, ()):
-                if fid not in evidence and self.kb.findings[fid].system not in systems:
-                    totals[cid] += UNMENTIONED_OBLIGATE_LOG
+                if fid not in evidence:
+                    totals[cid] += (UNMENTIONED_OBLIGATE_LOG if self.kb.findings[fid].system not in systems
+                                    else UNMENTIONED_OBLIGATE_SAME_SYSTEM_LOG)
             for fid in self._very_frequent.get(cid, ()):
                 if fid not in evidence and self.kb.findings[fid].system not in systems:
                     totals[cid] += UNMENTIONED_VERY_FREQUENT_LOG
@@ -153,7 +156,7 @@ class Reasoner:
         top = max([s for s, _ in scored] + [other_log])
         z = math.exp(other_log - top) + sum(math.exp(s - top) for s, _ in scored)
         ranked = [RankedCondition(self.kb.conditions[cid], math.exp(s - top) / z)
-                  for s, cid in sorted(scored, key=lambda x: -x[0])]
+                  for s, cid in sorted(scored, key=lambda x: (-x[0], x[1]))]
         other_p = math.exp(other_log - top) / z
         if other_p < MIN_OTHER:  # never claim certainty: keep room for causes outside the knowledge base
             scale = (1.0 - MIN_OTHER) / (1.0 - other_p)

@@ -22,20 +22,22 @@ CONFIDENT_P = 0.85
 # Stop when no question is expected to gain at least this many bits.
 MIN_GAIN_BITS = 0.03
 # Most questions one interview asks (age and sex included).
-DEFAULT_BUDGET = 12
+DEFAULT_BUDGET = 10
 # Without a red flag, an emergency differential this probable ends the interview too.
 EMERGENCY_SETTLED_P = 0.4
+# A red-flag screen is asked only if its answer could plausibly be yes (given the current differential).
+MIN_SCREEN_P = 0.02
 # Red-flag screens come first, in at most this many of the first questions.
 MAX_SCREENS = 3
 # Questions likely to be answered "yes" are preferred a little (gain x (YES_BIAS + P(yes))): a doctor checks what
 # the leading conditions would bring, and people know what they have better than what they lack.
-YES_BIAS = 1.0
+YES_BIAS = 0.5
 # Conditions over which information gain is computed.
 TOP_K = 12
 # Signs and test results are often unknown to a lay person: their gain counts for this much.
 SIGN_WEIGHT = 0.6
 # An exposure or context counts for this much.
-CONTEXT_WEIGHT = 0.8
+CONTEXT_WEIGHT = 0.4
 
 
 class Answer(str, Enum):
@@ -78,9 +80,10 @@ class Interviewer:
 
     # ------------------------------------------------------------------ choice
     def step(self, case: Case, answers: dict[str, Answer], budget: int = DEFAULT_BUDGET,
-             assessment: Assessment | None = None) -> InterviewStep:
+             assessment: Assessment | None = None, personal_asked: int = 0) -> InterviewStep:
         """Assess the case with its answers and decide on the next question (or stop). ``assessment`` may pass
-        an assessment already made of this case with these answers."""
+        an assessment already made of this case with these answers; ``personal_asked`` counts the age and sex
+        questions already asked (they count against the budget like any other)."""
         for fid, answer in answers.items():
             if fid in self.kb.findings and answer != Answer.unknown:
                 case.findings = [f for f in case.findings if f.id != fid]
@@ -91,7 +94,7 @@ class Interviewer:
             case.pregnant = True
         if assessment is None:
             assessment = self.reasoner.assess(case)
-        asked = sum(1 for fid in answers if fid in self.kb.findings)  # age and sex questions are not counted
+        asked = sum(1 for fid in answers if fid in self.kb.findings) + personal_asked
         known = {f.id for f in case.findings if f.status in (Status.present, Status.absent)} | set(answers)
         screens = self._red_flag_screens(case, known, assessment) if asked < MAX_SCREENS else []
         if self._emergency_settled(assessment):
@@ -153,7 +156,9 @@ class Interviewer:
                 continue
             missing = [f for f in rf.all_of if f not in present]
             if len(missing) == 1 and len(rf.all_of) > 1 and missing[0] not in known and self._askable(missing[0], case):
-                out.append((-rf.level.rank, -self._p_yes(missing[0], conds, rest), missing[0], rf.advice))
+                p_yes = self._p_yes(missing[0], conds, rest)
+                if p_yes >= MIN_SCREEN_P:
+                    out.append((-rf.level.rank, -p_yes, missing[0], rf.advice))
         out.sort()
         seen: set[str] = set()
         screens: list[tuple[str, str]] = []
@@ -176,11 +181,11 @@ class Interviewer:
             candidates.update(self.kb.conditions[cid].findings)
         candidates = {f for f in candidates - known if self._askable(f, case)}
         best: tuple[float, str] | None = None
-        for fid in candidates:
+        for fid in sorted(candidates):
             if self.kb.findings[fid].kind == FindingKind.context and fid.startswith("duration_"):
                 continue  # durations are asked as part of the story, not one by one
             gain = self._gain(fid, conds, rest, h0) * self._weight[fid] * (YES_BIAS + self._p_yes(fid, conds, rest))
-            if best is None or gain > best[0]:
+            if best is None or gain > best[0] + 1e-12:
                 best = (gain, fid)
         if best is None:
             return None
