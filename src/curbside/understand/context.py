@@ -24,7 +24,8 @@ _RULES: list[tuple[str, str, str]] = [
         "no sign of", "no signs of", "no evidence of", "no history of", "don't have", "do not have", "doesn't have",
         "does not have", "didn't have", "haven't had", "have not had", "hasn't had", "has not had", "no longer",
         "not had", "never had", "isn't", "wasn't", "aren't", "none", "neither", "not any",
-        "no known", "no obvious", "nowhere near", "nothing like", "not like", "not the worst", "not as bad as", "not experiencing", "not feeling", "haven't noticed", "hasn't noticed", "ruled out",
+        "no known", "no obvious", "nowhere near", "nothing like", "not like", "not the worst", "not as bad as",
+        "not experiencing", "not feeling", "haven't noticed", "hasn't noticed", "ruled out",
         "don't", "doesn't", "didn't", "haven't", "hasn't", "non", "absent", "resolved", "unremarkable for",
     )],
     *[(w, "NEGATED_EXISTENCE", "BACKWARD") for w in (
