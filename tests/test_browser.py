@@ -117,3 +117,25 @@ def test_api_docs_render_offline(server: str, browser: object) -> None:
     page.get_by_text("/v1/ask").first.wait_for()
     assert not external, external  # no CDN
     page.close()
+
+
+def test_interview_chat_after_the_first_answer(server: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(server + "/")
+    page.get_by_label("Describe what is happening, in your own words").fill("I have had a headache since yesterday")
+    page.get_by_role("button", name="Get an answer").click()
+    chat = page.locator("#interview")
+    chat.wait_for()
+    page.get_by_label("How old are you (or the person you are asking for)?").fill("34")
+    chat.get_by_role("button", name="Answer").click()
+    page.locator("#interview").wait_for()
+    page.locator("#interview").get_by_role("button", name="Female").click()
+    page.locator("#interview .qtext").wait_for()
+    first_question = page.locator("#interview .qtext").inner_text()
+    page.locator("#interview").get_by_role("button", name="No", exact=True).click()
+    page.locator("#interview .history li").first.wait_for()
+    assert first_question in page.locator("#interview .history").inner_text()
+    assert "No" in page.locator("#interview .history li").first.inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "interview-chat.png"), full_page=True)
+    page.close()
