@@ -29,11 +29,14 @@ _COLOURS = {"emergency": "bold white on red", "urgent": "bold black on dark_oran
             "self_care": "bold black on green"}
 
 
-def _engine(data: Path | None = None) -> Any:
+def _engine(data: Path | None = None, library: bool = False) -> Any:
     from curbside.engine import Engine
 
     try:
-        return Engine.load(data)
+        engine = Engine.load(data)
+        if library:
+            engine.attach_library(_open_library(engine))
+        return engine
     except KnowledgeBaseError as exc:
         for p in exc.problems[:20]:
             err_console.print(f"[red]✗[/red] {p}", highlight=False)
@@ -61,9 +64,9 @@ def ask(
         return
     if text == "-":
         text = sys.stdin.read()
-    engine = _engine(data)
+    engine = _engine(data, library=True)
     try:
-        consult = engine.ask(text, age=age, sex=sex)
+        payload = engine.respond(text, age=age, sex=sex)
     except InputError as exc:
         if as_json:
             sys.stdout.write(json.dumps(error_payload(exc), ensure_ascii=False) + "\n")
@@ -71,11 +74,12 @@ def ask(
             err_console.print(f"[yellow]Cannot answer:[/yellow] {exc}", highlight=False)
         raise typer.Exit(2) from exc
     if as_json:
-        sys.stdout.write(json.dumps(consult.payload, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(payload, ensure_ascii=False, indent=2) + "\n")
         return
-    level = consult.payload["triage"]["level"]
-    console.print(Panel(level.replace("_", "-").upper(), style=_COLOURS.get(level, "bold"), expand=False))
-    console.print(Markdown(consult.answer))
+    if payload["kind"] == "consult":
+        level = payload["triage"]["level"]
+        console.print(Panel(level.replace("_", "-").upper(), style=_COLOURS.get(level, "bold"), expand=False))
+    console.print(Markdown(payload["answer"]))
 
 
 def _ask_batch(engine: Any) -> None:
@@ -188,6 +192,105 @@ def kb_stats(
     assert isinstance(by, dict)
     for system, counts in by.items():
         console.print(f"  {system:22} {counts['conditions']:4} conditions {counts['findings']:4} findings")
+
+
+library_app = typer.Typer(no_args_is_help=True, help="A clinic's own pages: add, list, prune, search.")
+app.add_typer(library_app, name="library")
+
+
+def _open_library(engine: Any) -> Any:
+    from curbside.library.service import Library
+
+    try:
+        return Library.open(engine.kb)
+    except Exception as exc:  # the library is optional for answering; say why it is not used
+        err_console.print(f"[yellow]The library could not be opened ({exc.__class__.__name__}: {exc}); "
+                          "answering without it.[/yellow]", highlight=False)
+        return None
+
+
+@library_app.command("add")
+def library_add(
+    paths: list[Path] = typer.Argument(..., help="HTML, Markdown, text or PDF files, or folders of them."),
+    data: Path | None = typer.Option(None, help="Knowledge-base directory (default: built-in)."),
+) -> None:
+    """Ingest a clinic's pages (idempotent: unchanged pages are left, changed ones updated)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from curbside.library.service import Library, iter_files
+
+    engine = _engine(data)
+    library = Library.open(engine.kb)
+    total = sum(1 for _ in iter_files(paths))
+    with Progress(TextColumn("Adding"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  TextColumn("{task.description}"), console=err_console, transient=True) as bar:
+        task = bar.add_task("", total=total)
+
+        def step(path: Path) -> None:
+            bar.update(task, advance=1, description=path.name[:40])
+
+        report = library.add(paths, progress=step)
+    console.print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}, "
+                  f"skipped {len(report.skipped)}")
+    for path, reason in report.skipped[:50]:
+        console.print(f"  [yellow]skipped[/yellow] {path}: {reason}", highlight=False)
+    if len(report.skipped) > 50:
+        console.print(f"  ... and {len(report.skipped) - 50} more skipped")
+    library.close()
+
+
+@library_app.command("list")
+def library_list(
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    data: Path | None = typer.Option(None, help="Knowledge-base directory (default: built-in)."),
+) -> None:
+    """The clinic pages in the library, with the conditions each is linked to."""
+    from curbside.library.service import Library
+
+    library = Library.open(_engine(data).kb)
+    docs = library.documents("clinic")
+    if as_json:
+        sys.stdout.write(json.dumps([d.__dict__ for d in docs], indent=2) + "\n")
+    else:
+        for d in docs:
+            console.print(f"{d.title}  [dim]{d.source}[/dim]  sections {d.sections}  "
+                          f"conditions: {', '.join(d.conditions) or '-'}", highlight=False)
+        console.print(f"{len(docs)} clinic page(s); backend {library.index.backend}")
+    library.close()
+
+
+@library_app.command("prune")
+def library_prune(data: Path | None = typer.Option(None, help="Knowledge-base directory (default: built-in).")) -> None:
+    """Remove pages whose files are gone."""
+    from curbside.library.service import Library
+
+    library = Library.open(_engine(data).kb)
+    gone = library.prune()
+    for s in gone:
+        console.print(f"removed {s}", highlight=False)
+    console.print(f"{len(gone)} page(s) removed")
+    library.close()
+
+
+@library_app.command("search")
+def library_search(
+    query: str = typer.Argument(..., help="Words to search for."),
+    limit: int = typer.Option(10, min=1, max=100),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    data: Path | None = typer.Option(None, help="Knowledge-base directory (default: built-in)."),
+) -> None:
+    """Full-text search over the clinic's pages and the built-in condition pages."""
+    from curbside.library.service import Library
+
+    library = Library.open(_engine(data).kb)
+    hits = library.search(query, limit)
+    if as_json:
+        sys.stdout.write(json.dumps([h.__dict__ for h in hits], indent=2) + "\n")
+    else:
+        for h in hits:
+            console.print(f"[bold]{h.title}[/bold] — {h.heading} [dim]({h.kind}: {h.source})[/dim]\n  {h.snippet}",
+                          highlight=False)
+    library.close()
 
 
 @app.command()

@@ -17,11 +17,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from curbside import config
 from curbside.answer.compose import compose
 from curbside.errors import BadAnswerError, NoFindingsError
 from curbside.kb.loader import KnowledgeBase, builtin_data_dir, kb_digest, load_kb
+from curbside.library.route import inform, is_informational
+from curbside.library.service import Library
 from curbside.reason.assess import Assessment, Reasoner
 from curbside.reason.interview import DEFAULT_BUDGET, Answer, Interviewer, InterviewStep
 from curbside.understand.attributes import extract_age_sex
@@ -46,6 +49,17 @@ class Engine:
         self.parser = parser or Parser(kb)
         self.reasoner = reasoner or Reasoner(kb)
         self.interviewer = Interviewer(kb, self.reasoner)
+        self.library: Library | None = None  # a clinic's pages, attached explicitly (attach_library)
+
+    def attach_library(self, library: Library | None) -> None:
+        """Use a library: its pages are cited in consults and answer informational questions."""
+        self.library = library
+
+    def _clinic_pages(self, condition_id: str) -> list[tuple[str, str, str]]:
+        if self.library is None:
+            return []
+        return [(d.title, d.url or f"/library/page?source={quote(d.source, safe='')}", d.source)
+                for d in self.library.clinic_pages(condition_id)]
 
     @classmethod
     def load(cls, data_dir: Path | None = None, cache: bool = True) -> Engine:
@@ -95,7 +109,7 @@ class Engine:
         personal = int(text_age is None and (age is not None or "age" in given)) + int(
             text_sex is None and (sex is not None or "sex" in given))
         step = self.interviewer.step(case, given, budget, personal_asked=personal)
-        _, payload = compose(step.assessment, self.kb)
+        _, payload = compose(step.assessment, self.kb, self._clinic_pages)
         q = step.question
         payload["question"] = None if q is None else {"finding": q.finding, "text": q.text, "why": q.why,
                                                       "type": q.kind}
@@ -104,10 +118,24 @@ class Engine:
         payload["questions_asked"] = step.asked
         return InterviewTurn(step, payload)
 
+    def respond(self, text: str, age: float | None = None, sex: str | None = None) -> dict[str, Any]:
+        """Route a question: a description of symptoms gets the consult (``"kind": "consult"``); an informational
+        question gets passages from the library and the knowledge base (``"information"``), or an honest "I don't
+        know" (``"unknown"``) that cites nothing. Raises ``InputError`` subclasses for unusable text."""
+        case = self.parse(text, age=age, sex=sex)
+        topics = [cid for cid, _, _ in self.parser.condition_matcher.match(text)]
+        if is_informational(text, case, self.kb, bool(topics or case.medicines)):
+            info = inform(text, self.library, self.kb, topics, [m.id for m in case.medicines])
+            has_symptoms = any(f.status == Status.present and self.kb.findings[f.id].kind.value in ("symptom", "sign")
+                               for f in case.findings)
+            if info["kind"] == "information" or not has_symptoms:
+                return info
+        return self.ask(text, age=age, sex=sex).payload
+
     def ask(self, text: str, age: float | None = None, sex: str | None = None) -> Consult:
         """Answer one free-text question; raises ``InputError`` subclasses for unusable input."""
         assessment = self.assess(self.parse(text, age=age, sex=sex))
-        answer, payload = compose(assessment, self.kb)
+        answer, payload = compose(assessment, self.kb, self._clinic_pages)
         return Consult(assessment, answer, payload)
 
 

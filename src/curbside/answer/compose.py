@@ -9,6 +9,7 @@ comes from the KB entry it cites; nothing here invents medical content.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,11 +68,17 @@ _env = Environment(
 )
 
 
+# A condition id -> the clinic's own pages about it, as (title, url, source).
+ClinicPages = Callable[[str], list[tuple[str, str, str]]]
+
+
 @dataclass
 class _Citer:
-    """Numbers knowledge-base pages in order of first use."""
+    """Numbers the sources of each condition cited, in order of first use: the clinic's own pages about it first,
+    then the knowledge-base page."""
 
     kb: KnowledgeBase
+    pages: ClinicPages | None = None
 
     def __post_init__(self) -> None:
         self.order: list[str] = []
@@ -85,12 +92,17 @@ class _Citer:
         out = []
         for i, cid in enumerate(self.order, 1):
             c = self.kb.conditions[cid]
+            clinic = [{"title": t, "url": u, "source": src} for t, u, src in (self.pages(cid) if self.pages else [])]
+            kb_title = f"Curbside knowledge base: {c.name}"
             out.append({
                 "n": i,
                 "id": cid,
-                "title": f"Curbside knowledge base: {c.name}",
+                "title": clinic[0]["title"] if clinic else kb_title,
                 "ref": f"kb:{cid} (ICD-10-CM {', '.join(c.icd10)}; KB version {self.kb.version})",
-                "url": f"/conditions/{cid}",
+                "url": clinic[0]["url"] if clinic else f"/conditions/{cid}",
+                "kb_title": kb_title,
+                "kb_url": f"/conditions/{cid}",
+                "clinic_pages": clinic,
                 "kb_file": self.kb.files.get(cid, ""),
             })
         return out
@@ -120,9 +132,10 @@ def _why_against(items: list[Evidence], limit: int = 4) -> str:
     return "; ".join(words)
 
 
-def compose(assessment: Assessment, kb: KnowledgeBase) -> tuple[str, dict[str, Any]]:
-    """Render the Markdown consult and return it with the JSON-ready payload."""
-    citer = _Citer(kb)
+def compose(assessment: Assessment, kb: KnowledgeBase, pages: ClinicPages | None = None) -> tuple[str, dict[str, Any]]:
+    """Render the Markdown consult and return it with the JSON-ready payload; ``pages`` gives the clinic's own pages
+    about a condition, cited before the knowledge base's."""
+    citer = _Citer(kb, pages)
     level = assessment.triage.level
     shown = assessment.conditions[:5]
     conditions = []
@@ -241,5 +254,6 @@ def _payload(a: Assessment, kb: KnowledgeBase, markdown: str, citer: _Citer) -> 
         "citations": citer.sources(),
         "disclaimer": DISCLAIMER,
         "kb_version": kb.version,
+        "kind": "consult",
         "error": None,
     }

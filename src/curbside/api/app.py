@@ -17,7 +17,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
@@ -298,14 +298,16 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
         codes = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
         return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
 
-    def consult_payload(body: AskRequest) -> dict[str, Any]:
-        consult = engine.ask(body.text, age=body.age, sex=body.sex)
+    def consult_payload(body: AskRequest, route: bool = True) -> dict[str, Any]:
+        payload = (engine.respond(body.text, age=body.age, sex=body.sex) if route
+                   else engine.ask(body.text, age=body.age, sex=body.sex).payload)
         if settings.log_questions:
-            top = consult.payload["conditions"][0]["id"] if consult.payload["conditions"] else None
-            log.info("question: %r -> %s", body.text, consult.payload["triage"]["level"])
+            level = payload["triage"]["level"] if payload.get("triage") else payload["kind"]
+            top = payload["conditions"][0]["id"] if payload.get("conditions") else None
+            log.info("question: %r -> %s", body.text, level)
             if store is not None:
-                store.log_question(body.text, consult.payload["triage"]["level"], top)
-        return consult.payload
+                store.log_question(body.text, level, top)
+        return payload
 
     # --- JSON API -------------------------------------------------------------------------------------------
 
@@ -316,8 +318,10 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
 
     @app.post("/v1/ask", tags=["consult"], responses=_ERRORS)
     def ask(body: AskRequest) -> dict[str, Any]:
-        """The full consult: triage, ranked conditions with reasons, rule-out, what helps, who to see, citations
-        (the same JSON as `curbside ask --json`)."""
+        """The answer (the same JSON as `curbside ask --json`). A description of symptoms gets the full consult
+        (`kind: consult`: triage, ranked conditions with reasons, rule-out, what helps, who to see, citations); an
+        informational question gets quoted passages from the clinic's pages and the knowledge base
+        (`kind: information`), or an honest "I don't know" that cites nothing (`kind: unknown`)."""
         return consult_payload(body)
 
     @app.post("/v1/parse", tags=["consult"], responses=_ERRORS)
@@ -340,7 +344,7 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
     @app.post("/v1/triage", tags=["consult"], responses=_ERRORS)
     def triage(body: AskRequest) -> dict[str, Any]:
         """Only how urgent it is, why, and the red flags that fired."""
-        payload = consult_payload(body)
+        payload = consult_payload(body, route=False)
         return {"triage": payload["triage"], "specialist": payload["specialist"],
                 "disclaimer": payload["disclaimer"], "kb_version": payload["kb_version"]}
 
@@ -366,6 +370,20 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
         if page is None:
             raise HTTPException(404, f"No condition with id '{condition_id[:80]}'.")
         return page
+
+    @app.get("/v1/search", tags=["library"])
+    def search(q: Annotated[str, Query(max_length=500, description="Words to search for")] = "",
+               limit: Annotated[int, Query(ge=1, le=50)] = 10,
+               kind: Annotated[Literal["clinic", "kb"] | None, Query(description="Only clinic or KB pages")] = None,
+               ) -> dict[str, Any]:
+        """Full-text search (BM25 on SQLite FTS5, or PostgreSQL ranking) over the clinic's pages and the built-in
+        condition pages, with snippets and the conditions each page is linked to."""
+        library = engine.library
+        hits = library.search(q, limit, kind) if library is not None and q.strip() else []
+        return {"query": q, "backend": library.index.backend if library is not None else None, "results": [
+            {"title": h.title, "section": h.heading, "snippet": h.snippet, "source": h.source, "kind": h.kind,
+             "url": h.url or (f"/library/page?source={quote(h.source, safe='')}" if h.kind == "clinic" else None),
+             "conditions": h.conditions, "score": round(h.score, 4)} for h in hits]}
 
     @app.get("/v1/kb", tags=["knowledge base"])
     def kb_info() -> dict[str, Any]:
@@ -404,6 +422,10 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
             elif reply in ("yes", "no", "unknown") and asked:
                 answers = [a for a in answers if a["finding"] != asked] + [{"finding": asked, "answer": reply}]
             AskRequest.model_validate({"text": text, "age": age, "sex": sex})  # the same checks as the API
+            if not answers and not reply:
+                routed = engine.respond(text, age=age, sex=sex)
+                if routed["kind"] != "consult":  # an informational question: passages, or "I don't know"
+                    return render("index.html.j2", example=EXAMPLE, text=text, result=routed, error=None)
             turn = engine.interview(text, answers, age=age, sex=sex)
             result = turn.payload
             if settings.log_questions and not answers:
@@ -422,6 +444,13 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
         return render("index.html.j2", example=EXAMPLE, text=text, result=result, error=None,
                       urgency=URGENCY[level], level=level.value, answers_json=json.dumps(answers),
                       age=age, sex=sex, history=history)
+
+    @app.get("/library/page", response_class=HTMLResponse, include_in_schema=False)
+    def library_page(source: str = "") -> HTMLResponse:
+        doc = engine.library.document(source[:2000]) if engine.library is not None else None
+        if doc is None:
+            return render("missing.html.j2", status=404, condition_id=source[:80])
+        return render("library_page.html.j2", doc=doc)
 
     @app.get("/conditions/{condition_id}", response_class=HTMLResponse, include_in_schema=False)
     def condition_html(condition_id: str) -> HTMLResponse:
@@ -465,5 +494,12 @@ def _form_age(raw: str) -> float | None:
 
 
 def app_factory() -> FastAPI:
-    """For ``uvicorn --factory`` (``curbside serve``): load the built-in engine and the store, then build."""
-    return create_app(Engine.load(), Settings.from_env(), Store())
+    """For ``uvicorn --factory`` (``curbside serve``): load the built-in engine, its library and the store."""
+    from curbside.library.service import Library
+
+    engine = Engine.load()
+    try:
+        engine.attach_library(Library.open(engine.kb))
+    except Exception:  # answering works without the library; the log says why it is missing
+        log.warning("the library could not be opened; answering without it", exc_info=True)
+    return create_app(engine, Settings.from_env(), Store())

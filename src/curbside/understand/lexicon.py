@@ -223,6 +223,8 @@ class ConditionMatcher(NameMatcher):
     (abbreviations such as "flu" are kept only when longer) are left out."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        names = [(name, c.id) for c in kb.conditions.values() for name in [c.name, *c.synonyms]
-                 if len(phrase_key(name)) > 1 or len(name) >= 5]
+        names = [(name.strip(), c.id) for c in kb.conditions.values()
+                 for name in [c.name, re.sub(r"\s*\([^)]*\)", "", c.name), *re.findall(r"\(([^)]*)\)", c.name),
+                              *c.synonyms]
+                 if len(phrase_key(name)) > 1 or len(name.strip()) >= 5]
         super().__init__(names)

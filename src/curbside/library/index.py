@@ -1,0 +1,411 @@
+"""Full-text index of library documents: SQLite FTS5 (default) or PostgreSQL full-text search, one interface.
+
+Owns the tables (documents, sections, links to conditions, metadata), BM25 / ts_rank ranking and snippets.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from curbside.library.documents import Document, Section
+
+_WORD = re.compile(r"[^\W_]{2,}", re.UNICODE)
+STOPWORDS = frozenset(
+    """a an and are as at be but by can could do does for from had has have how i if in into is it its me my no not
+    of on or our should so than that the their them then there these they this to was we were what when where which
+    who why will with would you your about tell much many any some more most also get got does did doing done
+    please know help""".split()
+)
+
+
+@dataclass
+class Hit:
+    source: str
+    title: str
+    heading: str
+    snippet: str
+    text: str
+    score: float  # higher is better
+    kind: str  # clinic | kb
+    url: str | None = None
+    conditions: list[str] = field(default_factory=list)
+    position: int = 0  # the section's place in its document (0 = first)
+
+
+@dataclass
+class DocInfo:
+    source: str
+    title: str
+    kind: str
+    sections: int
+    updated: str
+    url: str | None = None
+    conditions: list[str] = field(default_factory=list)
+
+
+def query_terms(text: str, limit: int = 12) -> list[str]:
+    """The words of a question worth searching for (no stopwords), lower-case, in order, at most ``limit``."""
+    seen: list[str] = []
+    for w in _WORD.findall(text.lower()):
+        if w not in STOPWORDS and w not in seen:
+            seen.append(w)
+    return seen[:limit]
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
+class LibraryIndex:
+    """The interface both backends implement."""
+
+    backend = "abstract"
+
+    def upsert(self, doc: Document, conditions: list[str], kind: str = "clinic") -> str:
+        """Add or update a document; returns "added", "updated" or "unchanged"."""
+        raise NotImplementedError
+
+    def source_with_hash(self, content_hash: str) -> str | None:
+        raise NotImplementedError
+
+    def sources(self, kind: str = "clinic") -> list[str]:
+        raise NotImplementedError
+
+    def remove(self, source: str) -> None:
+        raise NotImplementedError
+
+    def documents(self, kind: str | None = "clinic") -> list[DocInfo]:
+        raise NotImplementedError
+
+    def search(self, query: str, limit: int = 10, kind: str | None = None) -> list[Hit]:
+        raise NotImplementedError
+
+    def pages_for(self, condition_id: str, kind: str = "clinic") -> list[DocInfo]:
+        raise NotImplementedError
+
+    def document(self, source: str) -> Document | None:
+        """A stored document with its sections, or None."""
+        raise NotImplementedError
+
+    def get_meta(self, key: str) -> str | None:
+        raise NotImplementedError
+
+    def set_meta(self, key: str, value: str) -> None:
+        raise NotImplementedError
+
+    def begin(self) -> None:
+        """Start a batch (many upserts in one transaction)."""
+
+    def commit(self) -> None:
+        """End a batch."""
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# SQLite FTS5
+
+
+_SQLITE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY, source TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, title TEXT NOT NULL, url TEXT,
+    content_hash TEXT NOT NULL, added TEXT NOT NULL, updated TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS documents_hash ON documents(content_hash);
+CREATE TABLE IF NOT EXISTS sections (
+    id INTEGER PRIMARY KEY, doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL, title TEXT NOT NULL, heading TEXT NOT NULL, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS sections_doc ON sections(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS sections_fts USING fts5(
+    title, heading, text, content='sections', content_rowid='id', tokenize='porter unicode61 remove_diacritics 2');
+CREATE TRIGGER IF NOT EXISTS sections_ai AFTER INSERT ON sections BEGIN
+    INSERT INTO sections_fts(rowid, title, heading, text) VALUES (new.id, new.title, new.heading, new.text);
+END;
+CREATE TRIGGER IF NOT EXISTS sections_ad AFTER DELETE ON sections BEGIN
+    INSERT INTO sections_fts(sections_fts, rowid, title, heading, text)
+    VALUES ('delete', old.id, old.title, old.heading, old.text);
+END;
+CREATE TABLE IF NOT EXISTS doc_conditions (
+    doc_id INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE, condition_id TEXT NOT NULL,
+    PRIMARY KEY (doc_id, condition_id));
+CREATE INDEX IF NOT EXISTS doc_conditions_cond ON doc_conditions(condition_id);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class SQLiteIndex(LibraryIndex):
+    backend = "sqlite-fts5"
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        self.db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self.db.execute("PRAGMA foreign_keys = ON")
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.db.executescript(_SQLITE_SCHEMA)
+        self._batch = False
+
+    def begin(self) -> None:
+        self.db.execute("BEGIN")
+        self._batch = True
+
+    def commit(self) -> None:
+        if self._batch:
+            self.db.execute("COMMIT")
+            self._batch = False
+
+    def _tx(self) -> Any:
+        index = self
+
+        class _Tx:
+            def __enter__(self) -> None:
+                if not index._batch:
+                    index.db.execute("BEGIN")
+
+            def __exit__(self, exc_type: Any, *_: Any) -> None:
+                if not index._batch:
+                    index.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+        return _Tx()
+
+    def upsert(self, doc: Document, conditions: list[str], kind: str = "clinic") -> str:
+        h = doc.content_hash
+        row = self.db.execute("SELECT id, content_hash FROM documents WHERE source = ?", (doc.source,)).fetchone()
+        if row and row[1] == h:
+            return "unchanged"
+        now = _now()
+        with self._tx():
+            if row:
+                doc_id = row[0]
+                self.db.execute("DELETE FROM sections WHERE doc_id = ?", (doc_id,))
+                self.db.execute("DELETE FROM doc_conditions WHERE doc_id = ?", (doc_id,))
+                self.db.execute("UPDATE documents SET title = ?, url = ?, kind = ?, content_hash = ?, updated = ? "
+                                "WHERE id = ?", (doc.title, doc.url, kind, h, now, doc_id))
+            else:
+                cur = self.db.execute(
+                    "INSERT INTO documents(source, kind, title, url, content_hash, added, updated) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)", (doc.source, kind, doc.title, doc.url, h, now, now))
+                doc_id = int(cur.lastrowid or 0)
+            self.db.executemany(
+                "INSERT INTO sections(doc_id, position, title, heading, text) VALUES (?, ?, ?, ?, ?)",
+                [(doc_id, i, doc.title, s.heading, s.text) for i, s in enumerate(doc.sections)])
+            self.db.executemany("INSERT OR IGNORE INTO doc_conditions(doc_id, condition_id) VALUES (?, ?)",
+                                [(doc_id, c) for c in conditions])
+        return "updated" if row else "added"
+
+    def source_with_hash(self, content_hash: str) -> str | None:
+        row = self.db.execute("SELECT source FROM documents WHERE content_hash = ? LIMIT 1", (content_hash,)).fetchone()
+        return str(row[0]) if row else None
+
+    def sources(self, kind: str = "clinic") -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT source FROM documents WHERE kind = ? ORDER BY source", (kind,))]
+
+    def remove(self, source: str) -> None:
+        with self._tx():
+            self.db.execute("DELETE FROM documents WHERE source = ?", (source,))
+
+    def documents(self, kind: str | None = "clinic") -> list[DocInfo]:
+        where, args = ("WHERE d.kind = ?", (kind,)) if kind else ("", ())
+        rows = self.db.execute(
+            "SELECT d.id, d.source, d.title, d.kind, d.updated, d.url, "
+            "(SELECT count(*) FROM sections s WHERE s.doc_id = d.id), "
+            "(SELECT group_concat(condition_id, ' ') FROM doc_conditions c WHERE c.doc_id = d.id) "
+            f"FROM documents d {where} ORDER BY d.source", args).fetchall()
+        return [DocInfo(r[1], r[2], r[3], r[6], r[4], r[5], (r[7] or "").split()) for r in rows]
+
+    def search(self, query: str, limit: int = 10, kind: str | None = None) -> list[Hit]:
+        terms = query_terms(query)
+        if not terms:
+            return []
+        match = " OR ".join(f'"{t}"' for t in terms)
+        kind_sql, args = ("AND d.kind = ?", [kind]) if kind else ("", [])
+        rows = self.db.execute(
+            "SELECT d.source, d.title, s.heading, snippet(sections_fts, 2, '**', '**', ' … ', 30), s.text, "
+            "bm25(sections_fts, 1.0, 2.0, 3.0) AS rank, d.kind, d.url, d.id, s.position "
+            "FROM sections_fts JOIN sections s ON s.id = sections_fts.rowid JOIN documents d ON d.id = s.doc_id "
+            f"WHERE sections_fts MATCH ? {kind_sql} ORDER BY rank LIMIT ?", [match, *args, limit]).fetchall()
+        hits = []
+        for r in rows:
+            conds = [c for (c,) in self.db.execute("SELECT condition_id FROM doc_conditions WHERE doc_id = ?",
+                                                   (r[8],))]
+            hits.append(Hit(r[0], r[1], r[2], r[3], r[4], -float(r[5]), r[6], r[7], conds, int(r[9])))
+        return hits
+
+    def pages_for(self, condition_id: str, kind: str = "clinic") -> list[DocInfo]:
+        rows = self.db.execute(
+            "SELECT d.source, d.title, d.kind, d.updated, d.url FROM documents d JOIN doc_conditions c "
+            "ON c.doc_id = d.id WHERE c.condition_id = ? AND d.kind = ? ORDER BY d.source", (condition_id, kind))
+        return [DocInfo(r[0], r[1], r[2], 0, r[3], r[4], [condition_id]) for r in rows]
+
+    def document(self, source: str) -> Document | None:
+        row = self.db.execute("SELECT id, kind, title, url FROM documents WHERE source = ?", (source,)).fetchone()
+        if row is None:
+            return None
+        secs = self.db.execute("SELECT heading, text FROM sections WHERE doc_id = ? ORDER BY position", (row[0],))
+        return Document(source, row[1], row[2], [Section(h, t) for h, t in secs], row[3])
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
+                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
+
+    def close(self) -> None:
+        self.db.close()
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# PostgreSQL full-text search
+
+
+_PG_SCHEMA = """
+CREATE TABLE IF NOT EXISTS lib_documents (
+    id BIGSERIAL PRIMARY KEY, source TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, title TEXT NOT NULL, url TEXT,
+    content_hash TEXT NOT NULL, added TEXT NOT NULL, updated TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS lib_documents_hash ON lib_documents(content_hash);
+CREATE TABLE IF NOT EXISTS lib_sections (
+    id BIGSERIAL PRIMARY KEY, doc_id BIGINT NOT NULL REFERENCES lib_documents(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL, title TEXT NOT NULL, heading TEXT NOT NULL, text TEXT NOT NULL,
+    tsv tsvector GENERATED ALWAYS AS (
+        setweight(to_tsvector('english', title), 'A') || setweight(to_tsvector('english', heading), 'B') ||
+        setweight(to_tsvector('english', text), 'C')) STORED);
+CREATE INDEX IF NOT EXISTS lib_sections_doc ON lib_sections(doc_id);
+CREATE INDEX IF NOT EXISTS lib_sections_tsv ON lib_sections USING GIN (tsv);
+CREATE TABLE IF NOT EXISTS lib_doc_conditions (
+    doc_id BIGINT NOT NULL REFERENCES lib_documents(id) ON DELETE CASCADE, condition_id TEXT NOT NULL,
+    PRIMARY KEY (doc_id, condition_id));
+CREATE INDEX IF NOT EXISTS lib_doc_conditions_cond ON lib_doc_conditions(condition_id);
+CREATE TABLE IF NOT EXISTS lib_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+class PostgresIndex(LibraryIndex):
+    """The same index on PostgreSQL (``tsvector`` with a GIN index, ``ts_rank_cd`` and ``ts_headline``)."""
+
+    backend = "postgresql"
+
+    def __init__(self, url: str) -> None:
+        import psycopg
+
+        self.db = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
+        with self.db.cursor() as cur:
+            cur.execute(_PG_SCHEMA)
+        self._batch = False
+
+    def begin(self) -> None:
+        self.db.execute("BEGIN")
+        self._batch = True
+
+    def commit(self) -> None:
+        if self._batch:
+            self.db.execute("COMMIT")
+            self._batch = False
+
+    def upsert(self, doc: Document, conditions: list[str], kind: str = "clinic") -> str:
+        h = doc.content_hash
+        row = self.db.execute("SELECT id, content_hash FROM lib_documents WHERE source = %s", (doc.source,)).fetchone()
+        if row and row[1] == h:
+            return "unchanged"
+        now = _now()
+        if not self._batch:
+            self.db.execute("BEGIN")
+        try:
+            if row:
+                doc_id = row[0]
+                self.db.execute("DELETE FROM lib_sections WHERE doc_id = %s", (doc_id,))
+                self.db.execute("DELETE FROM lib_doc_conditions WHERE doc_id = %s", (doc_id,))
+                self.db.execute("UPDATE lib_documents SET title = %s, url = %s, kind = %s, content_hash = %s, "
+                                "updated = %s WHERE id = %s", (doc.title, doc.url, kind, h, now, doc_id))
+            else:
+                got = self.db.execute(
+                    "INSERT INTO lib_documents(source, kind, title, url, content_hash, added, updated) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+                    (doc.source, kind, doc.title, doc.url, h, now, now)).fetchone()
+                doc_id = got[0] if got else 0
+            with self.db.cursor() as cur:
+                cur.executemany("INSERT INTO lib_sections(doc_id, position, title, heading, text) "
+                                "VALUES (%s, %s, %s, %s, %s)",
+                                [(doc_id, i, doc.title, s.heading, s.text) for i, s in enumerate(doc.sections)])
+                cur.executemany("INSERT INTO lib_doc_conditions(doc_id, condition_id) VALUES (%s, %s) "
+                                "ON CONFLICT DO NOTHING", [(doc_id, c) for c in conditions])
+            if not self._batch:
+                self.db.execute("COMMIT")
+        except Exception:
+            if not self._batch:
+                self.db.execute("ROLLBACK")
+            raise
+        return "updated" if row else "added"
+
+    def source_with_hash(self, content_hash: str) -> str | None:
+        row = self.db.execute("SELECT source FROM lib_documents WHERE content_hash = %s LIMIT 1",
+                              (content_hash,)).fetchone()
+        return str(row[0]) if row else None
+
+    def sources(self, kind: str = "clinic") -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT source FROM lib_documents WHERE kind = %s ORDER BY source",
+                                              (kind,)).fetchall()]
+
+    def remove(self, source: str) -> None:
+        self.db.execute("DELETE FROM lib_documents WHERE source = %s", (source,))
+
+    def documents(self, kind: str | None = "clinic") -> list[DocInfo]:
+        where, args = ("WHERE d.kind = %s", (kind,)) if kind else ("", ())
+        rows = self.db.execute(
+            "SELECT d.id, d.source, d.title, d.kind, d.updated, d.url, "
+            "(SELECT count(*) FROM lib_sections s WHERE s.doc_id = d.id), "
+            "(SELECT string_agg(condition_id, ' ') FROM lib_doc_conditions c WHERE c.doc_id = d.id) "
+            f"FROM lib_documents d {where} ORDER BY d.source", args).fetchall()
+        return [DocInfo(r[1], r[2], r[3], int(r[6]), r[4], r[5], (r[7] or "").split()) for r in rows]
+
+    def search(self, query: str, limit: int = 10, kind: str | None = None) -> list[Hit]:
+        terms = query_terms(query)
+        if not terms:
+            return []
+        tsquery = " | ".join(re.sub(r"[^\w]", "", t) for t in terms if re.sub(r"[^\w]", "", t))
+        kind_sql, args = ("AND d.kind = %s", [kind]) if kind else ("", [])
+        rows = self.db.execute(
+            "WITH q AS (SELECT to_tsquery('english', %s) AS q) "
+            "SELECT d.source, d.title, s.heading, "
+            "ts_headline('english', s.text, q.q, 'StartSel=**, StopSel=**, MaxWords=40, MinWords=15'), s.text, "
+            "ts_rank_cd(s.tsv, q.q, 1) AS rank, d.kind, d.url, d.id, s.position "
+            "FROM lib_sections s JOIN lib_documents d ON d.id = s.doc_id, q "
+            f"WHERE s.tsv @@ q.q {kind_sql} ORDER BY rank DESC LIMIT %s", [tsquery, *args, limit]).fetchall()
+        hits = []
+        for r in rows:
+            conds = [c for (c,) in self.db.execute("SELECT condition_id FROM lib_doc_conditions WHERE doc_id = %s",
+                                                   (r[8],)).fetchall()]
+            hits.append(Hit(r[0], r[1], r[2], r[3], r[4], float(r[5]), r[6], r[7], conds, int(r[9])))
+        return hits
+
+    def pages_for(self, condition_id: str, kind: str = "clinic") -> list[DocInfo]:
+        rows = self.db.execute(
+            "SELECT d.source, d.title, d.kind, d.updated, d.url FROM lib_documents d JOIN lib_doc_conditions c "
+            "ON c.doc_id = d.id WHERE c.condition_id = %s AND d.kind = %s ORDER BY d.source",
+            (condition_id, kind)).fetchall()
+        return [DocInfo(r[0], r[1], r[2], 0, r[3], r[4], [condition_id]) for r in rows]
+
+    def document(self, source: str) -> Document | None:
+        row = self.db.execute("SELECT id, kind, title, url FROM lib_documents WHERE source = %s", (source,)).fetchone()
+        if row is None:
+            return None
+        secs = self.db.execute("SELECT heading, text FROM lib_sections WHERE doc_id = %s ORDER BY position",
+                               (row[0],)).fetchall()
+        return Document(source, row[1], row[2], [Section(h, t) for h, t in secs], row[3])
+
+    def get_meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM lib_meta WHERE key = %s", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.db.execute("INSERT INTO lib_meta(key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE "
+                        "SET value = excluded.value", (key, value))
+
+    def close(self) -> None:
+        self.db.close()
