@@ -10,8 +10,8 @@ from curbside.api.app import create_app
 from curbside.api.settings import Settings
 from curbside.engine import Engine
 
-OPERATIONS = ["POST /v1/ask", "POST /v1/parse", "POST /v1/triage", "POST /v1/interview", "GET /v1/search", "GET /v1/conditions",
-              "GET /v1/conditions/{condition_id}", "GET /v1/kb", "GET /healthz"]
+OPERATIONS = ["POST /v1/ask", "POST /v1/parse", "POST /v1/triage", "POST /v1/interview", "GET /v1/search",
+              "GET /v1/conditions", "GET /v1/conditions/{condition_id}", "GET /v1/kb", "GET /healthz"]
 
 
 @pytest.fixture(scope="module")

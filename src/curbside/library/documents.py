@@ -94,6 +94,12 @@ def _decode(raw: bytes) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
+    try:  # the commonest legacy encoding of Western web pages and text files
+        text = raw.decode("cp1252")
+        if sum(ch.isalpha() or ch.isspace() for ch in text) > 0.8 * len(text):
+            return text
+    except UnicodeDecodeError:
+        pass
     from charset_normalizer import from_bytes
 
     best = from_bytes(raw).best()
@@ -133,11 +139,14 @@ def _html(text: str, path: Path) -> Document:
             tag.decompose()
     root = soup.find("main") or soup.find("article") or soup.body or soup
     h1 = root.find("h1")
+    title_h1 = h1
     title = (h1.get_text(" ", strip=True) if h1 else "") or (title_tag.get_text(" ", strip=True) if title_tag else "")
     sections: list[Section] = []
     heading = "Overview"
     buf: list[str] = []
     for el in root.find_all(["h1", "h2", "h3", "h4", "p", "li", "td", "dd", "dt", "pre", "blockquote"]):
+        if el is title_h1:
+            continue  # the page title, not a section
         if el.name in ("h1", "h2", "h3", "h4"):
             if buf:
                 sections.append(Section(heading, _clean("\n".join(buf))))

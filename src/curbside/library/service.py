@@ -109,14 +109,15 @@ class Library:
     # ------------------------------------------------------------------ clinic pages
     def link(self, doc: Document) -> list[str]:
         """Conditions a document is about: named in its title (name or synonym), or by ICD-10-CM code in its text;
-        failing those, named in its headings or its first section."""
+        failing those, the one condition its headings and first section name (none if they name several)."""
         found = [cid for cid, _, _ in self.matcher.match(doc.title)]
         codes = {m.upper() for m in _ICD.findall(doc.text[:20_000])}
         for code in codes:
             found += self._by_icd.get(code, [])
-        if not found:
+        if not found:  # a page that names exactly one condition in its headings and opening is about it
             head = " . ".join([s.heading for s in doc.sections] + [doc.sections[0].text[:1500] if doc.sections else ""])
-            found = [cid for cid, _, _ in self.matcher.match(head)]
+            named = list(dict.fromkeys(cid for cid, _, _ in self.matcher.match(head)))
+            found = named if len(named) == 1 else []
         return list(dict.fromkeys(found))
 
     def add(self, paths: Iterable[Path], progress: Callable[[Path], None] | None = None) -> AddReport:

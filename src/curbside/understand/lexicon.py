@@ -219,12 +219,12 @@ class MedicineMatcher(NameMatcher):
 
 
 class ConditionMatcher(NameMatcher):
-    """Condition names and synonyms (for "family history: coeliac disease"); single words of under five letters
-    (abbreviations such as "flu" are kept only when longer) are left out."""
+    """Condition names and synonyms (for "family history: coeliac disease"); single words of under four letters
+    (abbreviations such as "flu") are left out."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
         names = [(name.strip(), c.id) for c in kb.conditions.values()
                  for name in [c.name, re.sub(r"\s*\([^)]*\)", "", c.name), *re.findall(r"\(([^)]*)\)", c.name),
                               *c.synonyms]
-                 if len(phrase_key(name)) > 1 or len(name.strip()) >= 5]
+                 if len(phrase_key(name)) > 1 or len(name.strip()) >= 4]
         super().__init__(names)
