@@ -59,8 +59,9 @@ def corpus(tmp_path: Path) -> Path:
     (bad / "empty.html").write_bytes(b"")
     (bad / "nav-only.html").write_text(
         "<html><body><nav>Home | About | Contact</nav><footer>(c)</footer></body></html>")
-    (bad / "broken.html").write_text("<html><body><h1>Tonsillitis <p>Sore throat and fever <div>unclosed tags "
-                                     "<h2>Treatment<p>Fluids, rest and pain relief; antibiotics only when bacterial")
+    (bad / "broken.html").write_text(
+        "<html><body><h1>Tonsillitis <p>Sore throat and fever <div>unclosed tags "
+        "<h2>Treatment<p>Fluids, rest and pain relief; antibiotics only when bacterial")
     (bad / "latin1.txt").write_bytes("Café fever notes\nFièvre et frissons: see a doctor if it lasts.\n".encode("cp1252"))
     (bad / "binary.txt").write_bytes(bytes(range(256)) * 20)
     (bad / "copy.md").write_text((root / "baclofen.md").read_text())

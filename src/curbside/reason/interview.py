@@ -26,7 +26,7 @@ DEFAULT_BUDGET = 10
 # Without a red flag, an emergency differential this probable ends the interview too.
 EMERGENCY_SETTLED_P = 0.4
 # A red-flag screen is asked only if its answer could plausibly be yes (given the current differential).
-MIN_SCREEN_P = 0.02
+MIN_SCREEN_P = 0.01
 # Red-flag screens come first, in at most this many of the first questions.
 MAX_SCREENS = 3
 # Questions likely to be answered "yes" are preferred a little (gain x (YES_BIAS + P(yes))): a doctor checks what
@@ -96,7 +96,8 @@ class Interviewer:
             assessment = self.reasoner.assess(case)
         asked = sum(1 for fid in answers if fid in self.kb.findings) + personal_asked
         known = {f.id for f in case.findings if f.status in (Status.present, Status.absent)} | set(answers)
-        screens = self._red_flag_screens(case, known, assessment) if asked < MAX_SCREENS else []
+        yes_no_asked = asked - personal_asked
+        screens = self._red_flag_screens(case, known, assessment) if yes_no_asked < MAX_SCREENS else []
         if self._emergency_settled(assessment):
             return InterviewStep(assessment, None, True, "emergency", asked, answers)
         if asked >= budget:
