@@ -62,7 +62,8 @@ def corpus(tmp_path: Path) -> Path:
     (bad / "broken.html").write_text(
         "<html><body><h1>Tonsillitis <p>Sore throat and fever <div>unclosed tags "
         "<h2>Treatment<p>Fluids, rest and pain relief; antibiotics only when bacterial")
-    (bad / "latin1.txt").write_bytes("Café fever notes\nFièvre et frissons: see a doctor if it lasts.\n".encode("cp1252"))
+    (bad / "latin1.txt").write_bytes(
+        "Café fever notes\nFièvre et frissons: see a doctor if it lasts.\n".encode("cp1252"))
     (bad / "binary.txt").write_bytes(bytes(range(256)) * 20)
     (bad / "copy.md").write_text((root / "baclofen.md").read_text())
     (bad / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
