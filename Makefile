@@ -20,6 +20,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 run: install
 	$(BIN)/curbside kb validate
+	$(BIN)/curbside care load examples/clinic/clinic.yaml
+	$(BIN)/curbside library add examples/clinic/pages
 	$(BIN)/curbside serve --host $(HOST) --port $(PORT)
 
 ask: install

@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from curbside.api.app import create_app
+from curbside.care.directory import load_directory
+from curbside.care.store import CareStore
 from curbside.api.settings import Settings
 from curbside.engine import Engine
 
 OPERATIONS = ["POST /v1/ask", "POST /v1/parse", "POST /v1/triage", "POST /v1/interview", "GET /v1/search",
-              "GET /v1/conditions", "GET /v1/conditions/{condition_id}", "GET /v1/kb", "GET /healthz"]
+              "GET /v1/conditions", "GET /v1/conditions/{condition_id}", "GET /v1/kb", "GET /healthz",
+              "GET /v1/care/options", "POST /v1/appointments", "GET /v1/appointments/{appointment_id}",
+              "DELETE /v1/appointments/{appointment_id}", "GET /v1/admin/appointments"]
 
 
 @pytest.fixture(scope="module")
-def api_schema(engine: Engine) -> schemathesis.BaseSchema:
-    return schemathesis.openapi.from_asgi("/openapi.json", create_app(engine, Settings(rate_per_minute=0)))
+def api_schema(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> schemathesis.BaseSchema:
+    care = CareStore(f"sqlite:///{tmp_path_factory.mktemp('care') / 'care.db'}")
+    care.load_clinic(load_directory(Path(__file__).parent.parent / "examples" / "clinic" / "clinic.yaml"))
+    app = create_app(engine, Settings(rate_per_minute=0, admin_key="fuzz-key"), care=care)
+    return schemathesis.openapi.from_asgi("/openapi.json", app)
 
 
 def test_the_spec_lists_every_operation(api_schema: schemathesis.BaseSchema) -> None:

@@ -3,12 +3,7 @@ clinic pages cited in consults; on SQLite always and on a real PostgreSQL server
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
-import subprocess
-import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -188,54 +183,7 @@ def test_search_endpoint_and_library_page(engine: Engine, sqlite_library: Librar
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# A real PostgreSQL server, started for the tests when the machine has one
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def postgres_url() -> Iterator[str]:
-    if os.environ.get("CURBSIDE_TEST_POSTGRES_URL"):
-        yield os.environ["CURBSIDE_TEST_POSTGRES_URL"]
-        return
-    bindir = next((p for p in sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
-                   if (p / "initdb").exists()), None) if Path("/usr/lib/postgresql").exists() else None
-    if bindir is None:
-        pytest.skip("no PostgreSQL server on this machine (Debian's postgresql package provides one)")
-    as_postgres: list[str] = []
-    if os.geteuid() == 0:
-        if shutil.which("runuser") is None:
-            pytest.skip("running as root without runuser: cannot start PostgreSQL as another user")
-        as_postgres = ["runuser", "-u", "postgres", "--"]
-    tmp = Path(tempfile.mkdtemp(prefix="curbside-pg-"))
-    if as_postgres:
-        shutil.chown(tmp, "postgres")
-    data, port = tmp / "data", _free_port()
-    try:
-        subprocess.run([*as_postgres, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-                        "-E", "UTF8"], check=True, capture_output=True, timeout=120)
-        subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-l", str(tmp / "log"), "-w", "-o",
-                        f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1", "start"],
-                       check=True, capture_output=True, timeout=120)
-    except (subprocess.CalledProcessError, OSError, subprocess.TimeoutExpired) as exc:
-        shutil.rmtree(tmp, ignore_errors=True)
-        pytest.skip(f"could not start a PostgreSQL server: {exc}")
-    url = f"postgresql://postgres@127.0.0.1:{port}/postgres"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            PostgresIndex(url).close()
-            break
-        except Exception:
-            time.sleep(0.3)
-    yield url
-    subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
-                   capture_output=True, timeout=60)
-    shutil.rmtree(tmp, ignore_errors=True)
+# A real PostgreSQL server (the postgres_url fixture in conftest.py)
 
 
 def test_postgresql_backend_behaves_like_sqlite(engine: Engine, postgres_url: str, corpus: Path) -> None:

@@ -97,6 +97,49 @@ def http_bench(questions: list[str], requests: int = 600, concurrency: int = 8) 
             "median_ms": statistics.median(latencies), "p95_ms": latencies[int(len(latencies) * 0.95) - 1]}
 
 
+def library_bench(engine: Engine, pages: int = 10_000, queries: int = 300) -> dict[str, float]:
+    """Generate ``pages`` clinic-like HTML pages from the knowledge base's own text, ingest them into a fresh
+    SQLite library, then time searches."""
+    import random
+    import tempfile
+
+    from curbside.library.index import SQLiteIndex
+    from curbside.library.service import Library
+
+    rng = random.Random(7)
+    conditions = list(engine.kb.conditions.values())
+    with tempfile.TemporaryDirectory(prefix="curbside-bench-") as tmp:
+        root = Path(tmp) / "pages"
+        root.mkdir()
+        for i in range(pages):
+            c = conditions[i % len(conditions)]
+            other = rng.choice(conditions)
+            paras = [c.summary, *rng.sample(c.treatments or [c.summary], min(2, len(c.treatments or [1]))),
+                     other.summary]
+            body = "".join(f"<h2>{h}</h2><p>{p}</p>" for h, p in zip(
+                ("What it is", "Treatment", "Living with it", "Related"), paras, strict=False))
+            (root / f"page-{i:05d}.html").write_text(
+                f"<html><head><title>{c.name} ({i})</title></head><body><nav>Home | Book</nav><main>"
+                f"<h1>{c.name} — note {i}</h1>{body}<p>Reference {i}.</p></main><footer>Clinic</footer></body></html>",
+                encoding="utf-8")
+        library = Library(SQLiteIndex(Path(tmp) / "library.db"), engine.kb)
+        library.sync_kb()
+        t0 = time.perf_counter()
+        report = library.add([root])
+        ingest_s = time.perf_counter() - t0
+        words = [c.name.split(" (")[0] for c in conditions] + ["side effects", "botulinum toxin", "chest pain",
+                                                                "treatment of gout", "when to see a doctor"]
+        times = []
+        for q in rng.sample(words * 2, queries):
+            t0 = time.perf_counter()
+            library.search(q, 10)
+            times.append((time.perf_counter() - t0) * 1000)
+        library.close()
+    times.sort()
+    return {"pages": len(report.added), "ingest_s": ingest_s, "search_median_ms": statistics.median(times),
+            "search_p95_ms": times[int(len(times) * 0.95)]}
+
+
 def main() -> None:
     t0 = time.perf_counter()
     Engine.load(cache=False)
@@ -145,6 +188,10 @@ def main() -> None:
     print(f"interview, next question only: median {statistics.median(choices):6.2f} ms   "
           f"p95 {choices[int(len(choices) * 0.95)]:6.2f} ms   (whole turn with parse and consult: median "
           f"{statistics.median(turns):6.2f} ms, p95 {turns[int(len(turns) * 0.95)]:6.2f} ms)")
+    lib = library_bench(engine)
+    print(f"library: ingest {lib['pages']:.0f} generated HTML pages in {lib['ingest_s']:6.1f} s "
+          f"({lib['pages'] / lib['ingest_s']:.0f} pages/s); search median {lib['search_median_ms']:6.2f} ms   "
+          f"p95 {lib['search_p95_ms']:6.2f} ms")
     h = http_bench(questions)
     print(f"HTTP POST /v1/ask, {h['requests']:.0f} requests, {h['concurrency']:.0f} clients, 1 worker: "
           f"{h['rps']:6.1f} req/s   median {h['median_ms']:6.2f} ms   p95 {h['p95_ms']:6.2f} ms")

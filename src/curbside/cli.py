@@ -293,6 +293,45 @@ def library_search(
     library.close()
 
 
+care_app = typer.Typer(no_args_is_help=True, help="The clinic's directory, free slots and appointments.")
+app.add_typer(care_app, name="care")
+
+
+@care_app.command("load")
+def care_load(file: Path = typer.Argument(..., help="The clinic directory (YAML).")) -> None:
+    """Validate a clinic directory and load it into the database (CURBSIDE_DATABASE_URL, or SQLite under
+    CURBSIDE_HOME)."""
+    from curbside.care.directory import load_directory
+    from curbside.care.store import CareStore
+    from curbside.kb.loader import builtin_data_dir, load_kb
+
+    try:
+        clinic = load_directory(file, set(load_kb(builtin_data_dir()).specialties))
+    except CurbsideError as exc:
+        err_console.print(f"[red]✗ {exc}[/red]", highlight=False)
+        raise typer.Exit(1) from exc
+    store = CareStore()
+    counts = store.load_clinic(clinic)
+    console.print(f"✓ loaded {clinic.name}: {counts['physicians']} physicians, {counts['locations']} location(s)",
+                  highlight=False)
+    store.close()
+
+
+@care_app.command("options")
+def care_options(specialty: str = typer.Argument("primary_care"),
+                 urgency: str | None = typer.Option(None, help="emergency, urgent, routine or self_care")) -> None:
+    """Free slots for a specialty, soonest first."""
+    from curbside.care.store import CareStore
+
+    store = CareStore()
+    out = store.options(specialty, urgency=urgency)
+    if out.get("emergency"):
+        console.print(out["message"])
+    for o in out["options"]:
+        console.print(f"{o['physician']['name']}: " + ", ".join(sl["start"] for sl in o["slots"][:4]), highlight=False)
+    store.close()
+
+
 @app.command()
 def interview(
     text: str = typer.Argument(None, help="What is happening; asked for when left out."),

@@ -59,3 +59,27 @@ class EvalFileError(CurbsideError):
     """An evaluation file is missing or malformed."""
 
     code = "eval_file"
+
+
+class CareError(CurbsideError):
+    """Base class for booking problems."""
+
+    code = "care_error"
+
+
+class BookingError(CareError):
+    """A booking request that is not valid (unknown physician, not a free slot of theirs, in the past...)."""
+
+    code = "bad_booking"
+
+
+class SlotTakenError(CareError):
+    """The slot was booked by someone else first."""
+
+    code = "slot_taken"
+
+
+class AppointmentNotFoundError(CareError):
+    """No appointment with that id and token."""
+
+    code = "not_found"

@@ -7,6 +7,8 @@ The answers themselves come from the ``Engine`` handed to ``create_app``.
 
 from __future__ import annotations
 
+import datetime as dt
+import hmac
 import json
 import logging
 import threading
@@ -35,8 +37,9 @@ from curbside.answer.compose import DISCLAIMER, URGENCY
 from curbside.api.conditions import condition_page, search_conditions
 from curbside.api.ratelimit import RateLimiter
 from curbside.api.settings import Settings
+from curbside.care.store import CareStore
 from curbside.engine import Engine
-from curbside.errors import CurbsideError, InputError
+from curbside.errors import AppointmentNotFoundError, BookingError, CurbsideError, InputError, SlotTakenError
 from curbside.kb.schema import Triage
 from curbside.store import Store
 
@@ -83,6 +86,18 @@ class InterviewRequest(AskRequest):
     """The first text and every answer so far (the API keeps no state between turns)."""
 
     answers: list[InterviewAnswer] = Field(default_factory=list, max_length=60)
+
+
+class BookingRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    physician_id: StrictStr = Field(max_length=80)
+    start: dt.datetime = Field(description="A slot start from /v1/care/options, e.g. 2026-11-24T09:30")
+    patient_name: StrictStr = Field(min_length=1, max_length=200)
+    contact: StrictStr = Field(min_length=3, max_length=200, description="Phone or e-mail")
+    consent_to_share_summary: bool
+    summary: StrictStr | None = Field(default=None, max_length=5000,
+                                      description="The consult summary; kept only with consent")
 
 
 class ErrorBody(BaseModel):
@@ -219,9 +234,11 @@ class _Usage:
                 log.warning("could not write usage counts", exc_info=True)
 
 
-def create_app(engine: Engine, settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+def create_app(engine: Engine, settings: Settings | None = None, store: Store | None = None,
+               care: CareStore | None = None) -> FastAPI:
     """The FastAPI application around one loaded engine. ``store`` (optional) keeps usage counts and, when
-    ``settings.log_questions`` is on, the questions asked."""
+    ``settings.log_questions`` is on, the questions asked; ``care`` (optional) offers the clinic's physicians,
+    free slots and booking."""
     settings = settings or Settings()
     limiter = RateLimiter(settings.rate_per_minute, settings.burst)
     usage = _Usage(store)
@@ -282,7 +299,8 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
 
     @app.exception_handler(CurbsideError)
     async def curbside_error(_: Request, exc: CurbsideError) -> JSONResponse:
-        status = 422 if isinstance(exc, InputError) else 500
+        status = (422 if isinstance(exc, (InputError, BookingError)) else 409 if isinstance(exc, SlotTakenError)
+                  else 404 if isinstance(exc, AppointmentNotFoundError) else 500)
         return _error(status, exc.code, str(exc))
 
     @app.exception_handler(RequestValidationError)
@@ -295,7 +313,8 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed", 400: "bad_request"}
+        codes = {404: "not_found", 405: "method_not_allowed", 400: "bad_request", 401: "unauthorized",
+                 403: "forbidden"}
         return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
 
     def consult_payload(body: AskRequest, route: bool = True) -> dict[str, Any]:
@@ -385,6 +404,54 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
              "url": h.url or (f"/library/page?source={quote(h.source, safe='')}" if h.kind == "clinic" else None),
              "conditions": h.conditions, "score": round(h.score, 4)} for h in hits]}
 
+    # --- Care: options and bookings -------------------------------------------------------------------------
+
+    def need_care() -> CareStore:
+        if care is None:
+            raise HTTPException(404, "No clinic directory is loaded (curbside care load FILE).")
+        return care
+
+    @app.get("/v1/care/options", tags=["care"], responses={404: {"model": ErrorResponse}})
+    def care_options(
+            specialty: Annotated[str, Query(max_length=80, pattern=r"^[a-z_]+$")] = "primary_care",
+            after: dt.datetime | None = None,
+            urgency: Literal["emergency", "urgent", "routine", "self_care"] | None = None) -> dict[str, Any]:
+        """The clinic's physicians for a specialty with free slots, soonest first. Nothing is offered for an
+        emergency (call the emergency number); an urgent problem gets slots in the next two days only."""
+        return need_care().options(specialty, after.replace(tzinfo=None) if after else None, urgency)
+
+    @app.post("/v1/appointments", tags=["care"], status_code=201,
+              responses={409: {"model": ErrorResponse, "description": "Slot already taken"}, **_ERRORS})
+    def book(body: BookingRequest) -> dict[str, Any]:
+        """Book a slot. Returns the appointment with its `id` and a `cancel_token` (shown only once). The consult
+        summary is stored only when `consent_to_share_summary` is true."""
+        appointment, token = need_care().book(body.physician_id, body.start, body.patient_name, body.contact,
+                                              body.consent_to_share_summary, body.summary)
+        return {**appointment, "cancel_token": token}
+
+    @app.get("/v1/appointments/{appointment_id}", tags=["care"], responses={404: {"model": ErrorResponse}})
+    def get_appointment(appointment_id: str, token: Annotated[str, Query(max_length=200)] = "") -> dict[str, Any]:
+        """An appointment, for whoever holds its token."""
+        return need_care().get(appointment_id, token)
+
+    @app.delete("/v1/appointments/{appointment_id}", tags=["care"], status_code=204,
+                responses={404: {"model": ErrorResponse}})
+    def cancel_appointment(appointment_id: str, token: Annotated[str, Query(max_length=200)] = "") -> Response:
+        """Cancel an appointment (frees the slot), for whoever holds its token."""
+        need_care().cancel(appointment_id, token)
+        return Response(status_code=204)
+
+    @app.get("/v1/admin/appointments", tags=["admin"],
+             responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}})
+    def admin_appointments(request: Request, after: dt.datetime | None = None) -> dict[str, Any]:
+        """All appointments with contacts and summaries. Needs the `X-API-Key` header (`CURBSIDE_ADMIN_KEY`)."""
+        if not settings.admin_key:
+            raise HTTPException(403, "The admin API is disabled (set CURBSIDE_ADMIN_KEY).")
+        given = request.headers.get("x-api-key", "")
+        if not hmac.compare_digest(given.encode(), settings.admin_key.encode()):
+            raise HTTPException(401, "A valid X-API-Key header is needed.")
+        return {"appointments": need_care().appointments(after.replace(tzinfo=None) if after else None)}
+
     @app.get("/v1/kb", tags=["knowledge base"])
     def kb_info() -> dict[str, Any]:
         """Knowledge-base version and counts."""
@@ -439,11 +506,47 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
             return render("index.html.j2", status=422, example=EXAMPLE, text=text, result=None,
                           error="Please type your question as text.")
         level = Triage(result["triage"]["level"])
+        slots = None
+        if care is not None and result.get("specialist"):
+            slots = care.options(result["specialist"]["id"], urgency=level.value, per_physician=4)
+            slots["options"] = slots["options"][:3]
         history = [{"text": engine.kb.findings[a["finding"]].question, "answer": a["answer"]}
                    for a in answers if a["finding"] in engine.kb.findings]
         return render("index.html.j2", example=EXAMPLE, text=text, result=result, error=None,
                       urgency=URGENCY[level], level=level.value, answers_json=json.dumps(answers),
-                      age=age, sex=sex, history=history)
+                      age=age, sex=sex, history=history, slots=slots, summary=_summary_of(result))
+
+    @app.post("/book", response_class=HTMLResponse, include_in_schema=False)
+    async def book_html(request: Request) -> HTMLResponse:
+        """The page's booking form: one slot, a name, a contact and the consent choice."""
+        raw = await request.body()
+        form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True).items()}
+        try:
+            physician_id, start = form.get("slot", "").split("|", 1)
+            body = BookingRequest.model_validate({
+                "physician_id": physician_id, "start": start, "patient_name": form.get("patient_name", "").strip(),
+                "contact": form.get("contact", "").strip(), "consent_to_share_summary": form.get("consent") == "yes",
+                "summary": form.get("summary") or None})
+            appointment, token = need_care().book(body.physician_id, body.start, body.patient_name, body.contact,
+                                                  body.consent_to_share_summary, body.summary)
+        except SlotTakenError as exc:
+            return render("booked.html.j2", status=409, error=str(exc), appointment=None)
+        except (CurbsideError, ValueError, HTTPException) as exc:
+            message = str(exc) if isinstance(exc, CurbsideError) else (
+                "Please choose a slot and give your name and a phone number or e-mail.")
+            return render("booked.html.j2", status=422, error=message, appointment=None)
+        return render("booked.html.j2", error=None, appointment=appointment, token=token)
+
+    @app.post("/cancel", response_class=HTMLResponse, include_in_schema=False)
+    async def cancel_html(request: Request) -> HTMLResponse:
+        raw = await request.body()
+        form = {k: v[0] for k, v in parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True).items()}
+        try:
+            need_care().cancel(form.get("id", ""), form.get("token", ""))
+        except (CurbsideError, HTTPException):
+            return render("booked.html.j2", status=404, error="No appointment with that id and token.",
+                          appointment=None)
+        return render("booked.html.j2", error=None, appointment=None, cancelled=True)
 
     @app.get("/library/page", response_class=HTMLResponse, include_in_schema=False)
     def library_page(source: str = "") -> HTMLResponse:
@@ -466,6 +569,12 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
     app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
     app.add_middleware(HeadersMiddleware, headers={**SECURITY_HEADERS, **settings.extra_headers})
     return app
+
+
+def _summary_of(result: dict[str, Any]) -> str:
+    """A short consult summary a patient may choose to share with the clinic when booking."""
+    causes = "; ".join(f"{c['name']} ({round(c['probability'] * 100)}%)" for c in result.get("conditions", [])[:3])
+    return f"Curbside consult — urgency: {result['triage']['level']}. Possible causes: {causes or 'unclear'}."
 
 
 def _form_answers(form: dict[str, str]) -> list[dict[str, str]]:
@@ -502,4 +611,11 @@ def app_factory() -> FastAPI:
         engine.attach_library(Library.open(engine.kb))
     except Exception:  # answering works without the library; the log says why it is missing
         log.warning("the library could not be opened; answering without it", exc_info=True)
-    return create_app(engine, Settings.from_env(), Store())
+    care: CareStore | None = None
+    try:
+        care = CareStore()
+        if care.clinic() is None:
+            care = None
+    except Exception:
+        log.warning("the care database could not be opened; booking is off", exc_info=True)
+    return create_app(engine, Settings.from_env(), Store(), care)

@@ -24,12 +24,14 @@ class Settings:
     cors_origins: tuple[str, ...] = ()  # CORS is closed unless origins are listed
     log_questions: bool = False  # question text is never logged or stored unless the operator opts in
     trust_forwarded_for: bool = False  # use X-Forwarded-For as the client address (behind a proxy only)
+    admin_key: str | None = None  # the X-API-Key for the admin endpoints; unset = admin endpoints disabled
     extra_headers: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_env(cls) -> Settings:
         """``CURBSIDE_MAX_BODY``, ``CURBSIDE_RATE_PER_MINUTE``, ``CURBSIDE_BURST``, ``CURBSIDE_CORS_ORIGINS``
-        (comma-separated), ``CURBSIDE_LOG_QUESTIONS=1``, ``CURBSIDE_TRUST_FORWARDED_FOR=1``."""
+        (comma-separated), ``CURBSIDE_LOG_QUESTIONS=1``, ``CURBSIDE_TRUST_FORWARDED_FOR=1``,
+        ``CURBSIDE_ADMIN_KEY``."""
         origins = tuple(o.strip() for o in os.environ.get("CURBSIDE_CORS_ORIGINS", "").split(",") if o.strip())
         return cls(
             max_body_bytes=_int("CURBSIDE_MAX_BODY", cls.max_body_bytes),
@@ -38,4 +40,5 @@ class Settings:
             cors_origins=origins,
             log_questions=os.environ.get("CURBSIDE_LOG_QUESTIONS", "") == "1",
             trust_forwarded_for=os.environ.get("CURBSIDE_TRUST_FORWARDED_FOR", "") == "1",
+            admin_key=os.environ.get("CURBSIDE_ADMIN_KEY") or None,
         )

@@ -1,0 +1,1 @@
+"""Care routing: the clinic's directory (physicians, hours, departments), free slots and safe booking."""
