@@ -5,6 +5,7 @@ Prints figures only; speed is never asserted in tests.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import socket
@@ -14,6 +15,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 from curbside.engine import Engine, timed_load
 from curbside.errors import CurbsideError
@@ -140,6 +142,40 @@ def library_bench(engine: Engine, pages: int = 10_000, queries: int = 300) -> di
             "search_p95_ms": times[int(len(times) * 0.95)]}
 
 
+def booking_bench(bookings: int = 400, workers: int = 8) -> dict[str, float]:
+    """Book ``bookings`` distinct slots of the sample clinic into a fresh SQLite database from ``workers``
+    threads; returns bookings per second."""
+    import tempfile
+    from concurrent.futures import ThreadPoolExecutor
+
+    from curbside.care.store import CareStore
+
+    with tempfile.TemporaryDirectory(prefix="curbside-care-") as tmp:
+        store = CareStore(f"sqlite:///{Path(tmp) / 'care.db'}")
+        store.load_clinic(store_clinic_with_long_window(ROOT / "examples" / "clinic" / "clinic.yaml"))
+        slots = [(o["physician"]["id"], dt.datetime.fromisoformat(sl["start"]))
+                 for o in store.options("primary_care", per_physician=10_000)["options"] for sl in o["slots"]]
+        slots = slots[:bookings]
+
+        def book(item: tuple[str, dt.datetime]) -> None:
+            store.book(item[0], item[1], "Bench Patient", "bench@example.org", False)
+
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(workers) as pool:
+            list(pool.map(book, slots))
+        wall = time.perf_counter() - t0
+        store.close()
+    return {"bookings": len(slots), "per_second": len(slots) / wall, "workers": workers}
+
+
+def store_clinic_with_long_window(path: Path) -> Any:
+    """The sample clinic with a booking window long enough to offer a few hundred slots."""
+    from curbside.care.directory import load_directory
+
+    clinic = load_directory(path)
+    return clinic.model_copy(update={"booking_days": 120})
+
+
 def main() -> None:
     t0 = time.perf_counter()
     Engine.load(cache=False)
@@ -192,6 +228,9 @@ def main() -> None:
     print(f"library: ingest {lib['pages']:.0f} generated HTML pages in {lib['ingest_s']:6.1f} s "
           f"({lib['pages'] / lib['ingest_s']:.0f} pages/s); search median {lib['search_median_ms']:6.2f} ms   "
           f"p95 {lib['search_p95_ms']:6.2f} ms")
+    b = booking_bench()
+    print(f"booking: {b['bookings']:.0f} bookings from {b['workers']:.0f} threads (SQLite): "
+          f"{b['per_second']:6.1f} bookings/s")
     h = http_bench(questions)
     print(f"HTTP POST /v1/ask, {h['requests']:.0f} requests, {h['concurrency']:.0f} clients, 1 worker: "
           f"{h['rps']:6.1f} req/s   median {h['median_ms']:6.2f} ms   p95 {h['p95_ms']:6.2f} ms")
