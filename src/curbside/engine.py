@@ -58,8 +58,9 @@ class Engine:
     def _clinic_pages(self, condition_id: str) -> list[tuple[str, str, str]]:
         if self.library is None:
             return []
-        return [(d.title, d.url or f"/library/page?source={quote(d.source, safe='')}", d.source)
-                for d in self.library.clinic_pages(condition_id)]
+        name = self.kb.conditions[condition_id].name.split(" (")[0].lower()
+        pages = sorted(self.library.clinic_pages(condition_id), key=lambda d: (name not in d.title.lower(), d.source))
+        return [(d.title, d.url or f"/library/page?source={quote(d.source, safe='')}", d.source) for d in pages]
 
     @classmethod
     def load(cls, data_dir: Path | None = None, cache: bool = True) -> Engine:
