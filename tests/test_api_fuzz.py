@@ -9,9 +9,9 @@ import schemathesis
 from hypothesis import HealthCheck, given, settings
 
 from curbside.api.app import create_app
+from curbside.api.settings import Settings
 from curbside.care.directory import load_directory
 from curbside.care.store import CareStore
-from curbside.api.settings import Settings
 from curbside.engine import Engine
 
 OPERATIONS = ["POST /v1/ask", "POST /v1/parse", "POST /v1/triage", "POST /v1/interview", "GET /v1/search",

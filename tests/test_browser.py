@@ -16,6 +16,8 @@ import uvicorn
 
 from curbside.api.app import create_app
 from curbside.api.settings import Settings
+from curbside.care.directory import load_directory
+from curbside.care.store import CareStore
 from curbside.engine import Engine
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,12 +37,14 @@ def _ensure_chromium() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def server(engine: Engine) -> Iterator[str]:
+def server(engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(engine, Settings(rate_per_minute=0)), host="127.0.0.1", port=port,
-                            log_level="warning")
+    care = CareStore(f"sqlite:///{tmp_path_factory.mktemp('care') / 'care.db'}")
+    care.load_clinic(load_directory(Path(__file__).parent.parent / "examples" / "clinic" / "clinic.yaml"))
+    config = uvicorn.Config(create_app(engine, Settings(rate_per_minute=0), care=care), host="127.0.0.1",
+                            port=port, log_level="warning")
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -138,4 +142,25 @@ def test_interview_chat_after_the_first_answer(server: str, browser: object) -> 
     assert "No" in page.locator("#interview .history li").first.inner_text()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "interview-chat.png"), full_page=True)
+    page.close()
+
+
+def test_booking_a_neurologist_after_the_neck_question(server: str, browser: object) -> None:
+    page = browser.new_page(viewport={"width": 390, "height": 844})  # type: ignore[attr-defined]
+    page.goto(server + "/")
+    page.get_by_label("Describe what is happening, in your own words").fill(NECK)
+    page.get_by_role("button", name="Get an answer").click()
+    booking = page.locator("#booking")
+    booking.wait_for()
+    assert "Neurology" in booking.inner_text()
+    booking.locator("input[name=slot]").first.check()
+    page.get_by_label("Your name").fill("Sam Patient")
+    page.get_by_label("Phone or e-mail").fill("sam@example.org")
+    booking.locator("input[name=consent]").check()
+    page.get_by_role("button", name="Book this slot").click()
+    confirmation = page.locator("#confirmation")
+    confirmation.wait_for()
+    assert "Appointment booked" in confirmation.inner_text() and "was shared" in confirmation.inner_text()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "booking-confirmed.png"), full_page=True)
     page.close()
