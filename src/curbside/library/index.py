@@ -10,7 +10,7 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from curbside.library.documents import Document, Section
 
@@ -70,33 +70,66 @@ class LibraryIndex:
         """Add or update a document; returns "added", "updated" or "unchanged"."""
         raise NotImplementedError
 
-    def source_with_hash(self, content_hash: str) -> str | None:
+    # Shared SQL, written once for both backends: {D} {S} {C} {M} are the tables, ? the parameter marker.
+    TABLES: ClassVar[dict[str, str]] = {}
+    PARAM = "?"
+    AGG = "group_concat(condition_id, ' ')"
+
+    def _sql(self, sql: str) -> str:
+        for key, table in self.TABLES.items():
+            sql = sql.replace("{" + key + "}", table)
+        return sql.replace("?", self.PARAM).replace("{AGG}", self.AGG)
+
+    def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
         raise NotImplementedError
+
+    def source_with_hash(self, content_hash: str) -> str | None:
+        rows = self._rows("SELECT source FROM {D} WHERE content_hash = ? LIMIT 1", (content_hash,))
+        return str(rows[0][0]) if rows else None
 
     def sources(self, kind: str = "clinic") -> list[str]:
-        raise NotImplementedError
+        return [r[0] for r in self._rows("SELECT source FROM {D} WHERE kind = ? ORDER BY source", (kind,))]
 
     def remove(self, source: str) -> None:
-        raise NotImplementedError
+        self._rows("DELETE FROM {D} WHERE source = ?", (source,))
 
     def documents(self, kind: str | None = "clinic") -> list[DocInfo]:
-        raise NotImplementedError
+        where, args = ("WHERE d.kind = ?", (kind,)) if kind else ("", ())
+        rows = self._rows(
+            "SELECT d.id, d.source, d.title, d.kind, d.updated, d.url, "
+            "(SELECT count(*) FROM {S} s WHERE s.doc_id = d.id), "
+            "(SELECT {AGG} FROM {C} c WHERE c.doc_id = d.id) "
+            f"FROM {{D}} d {where} ORDER BY d.source", args)
+        return [DocInfo(r[1], r[2], r[3], int(r[6]), r[4], r[5], (r[7] or "").split()) for r in rows]
 
     def search(self, query: str, limit: int = 10, kind: str | None = None) -> list[Hit]:
         raise NotImplementedError
 
+    def _conditions_of(self, doc_id: int) -> list[str]:
+        return [c for (c,) in self._rows("SELECT condition_id FROM {C} WHERE doc_id = ?", (doc_id,))]
+
     def pages_for(self, condition_id: str, kind: str = "clinic") -> list[DocInfo]:
-        raise NotImplementedError
+        rows = self._rows("SELECT d.source, d.title, d.kind, d.updated, d.url FROM {D} d JOIN {C} c "
+                          "ON c.doc_id = d.id WHERE c.condition_id = ? AND d.kind = ? ORDER BY d.source",
+                          (condition_id, kind))
+        return [DocInfo(r[0], r[1], r[2], 0, r[3], r[4], [condition_id]) for r in rows]
 
     def document(self, source: str) -> Document | None:
         """A stored document with its sections, or None."""
-        raise NotImplementedError
+        rows = self._rows("SELECT id, kind, title, url FROM {D} WHERE source = ?", (source,))
+        if not rows:
+            return None
+        doc_id, kind, title, url = rows[0]
+        secs = self._rows("SELECT heading, text FROM {S} WHERE doc_id = ? ORDER BY position", (doc_id,))
+        return Document(source, kind, title, [Section(h, t) for h, t in secs], url)
 
     def get_meta(self, key: str) -> str | None:
-        raise NotImplementedError
+        rows = self._rows("SELECT value FROM {M} WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
 
     def set_meta(self, key: str, value: str) -> None:
-        raise NotImplementedError
+        self._rows("INSERT INTO {M}(key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                   (key, value))
 
     def begin(self) -> None:
         """Start a batch (many upserts in one transaction)."""
@@ -140,6 +173,10 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
 class SQLiteIndex(LibraryIndex):
     backend = "sqlite-fts5"
+    TABLES: ClassVar[dict[str, str]] = {"D": "documents", "S": "sections", "C": "doc_conditions", "M": "meta"}
+
+    def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        return self.db.execute(self._sql(sql), args).fetchall()
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
@@ -198,26 +235,6 @@ class SQLiteIndex(LibraryIndex):
                                 [(doc_id, c) for c in conditions])
         return "updated" if row else "added"
 
-    def source_with_hash(self, content_hash: str) -> str | None:
-        row = self.db.execute("SELECT source FROM documents WHERE content_hash = ? LIMIT 1", (content_hash,)).fetchone()
-        return str(row[0]) if row else None
-
-    def sources(self, kind: str = "clinic") -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT source FROM documents WHERE kind = ? ORDER BY source", (kind,))]
-
-    def remove(self, source: str) -> None:
-        with self._tx():
-            self.db.execute("DELETE FROM documents WHERE source = ?", (source,))
-
-    def documents(self, kind: str | None = "clinic") -> list[DocInfo]:
-        where, args = ("WHERE d.kind = ?", (kind,)) if kind else ("", ())
-        rows = self.db.execute(
-            "SELECT d.id, d.source, d.title, d.kind, d.updated, d.url, "
-            "(SELECT count(*) FROM sections s WHERE s.doc_id = d.id), "
-            "(SELECT group_concat(condition_id, ' ') FROM doc_conditions c WHERE c.doc_id = d.id) "
-            f"FROM documents d {where} ORDER BY d.source", args).fetchall()
-        return [DocInfo(r[1], r[2], r[3], r[6], r[4], r[5], (r[7] or "").split()) for r in rows]
-
     def search(self, query: str, limit: int = 10, kind: str | None = None) -> list[Hit]:
         terms = query_terms(query)
         if not terms:
@@ -231,31 +248,9 @@ class SQLiteIndex(LibraryIndex):
             f"WHERE sections_fts MATCH ? {kind_sql} ORDER BY rank LIMIT ?", [match, *args, limit]).fetchall()
         hits = []
         for r in rows:
-            conds = [c for (c,) in self.db.execute("SELECT condition_id FROM doc_conditions WHERE doc_id = ?",
-                                                   (r[8],))]
+            conds = self._conditions_of(r[8])
             hits.append(Hit(r[0], r[1], r[2], r[3], r[4], -float(r[5]), r[6], r[7], conds, int(r[9])))
         return hits
-
-    def pages_for(self, condition_id: str, kind: str = "clinic") -> list[DocInfo]:
-        rows = self.db.execute(
-            "SELECT d.source, d.title, d.kind, d.updated, d.url FROM documents d JOIN doc_conditions c "
-            "ON c.doc_id = d.id WHERE c.condition_id = ? AND d.kind = ? ORDER BY d.source", (condition_id, kind))
-        return [DocInfo(r[0], r[1], r[2], 0, r[3], r[4], [condition_id]) for r in rows]
-
-    def document(self, source: str) -> Document | None:
-        row = self.db.execute("SELECT id, kind, title, url FROM documents WHERE source = ?", (source,)).fetchone()
-        if row is None:
-            return None
-        secs = self.db.execute("SELECT heading, text FROM sections WHERE doc_id = ? ORDER BY position", (row[0],))
-        return Document(source, row[1], row[2], [Section(h, t) for h, t in secs], row[3])
-
-    def get_meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-        return str(row[0]) if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.db.execute("INSERT INTO meta(key, value) VALUES (?, ?) "
-                        "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
 
     def close(self) -> None:
         self.db.close()
@@ -290,6 +285,14 @@ class PostgresIndex(LibraryIndex):
     """The same index on PostgreSQL (``tsvector`` with a GIN index, ``ts_rank_cd`` and ``ts_headline``)."""
 
     backend = "postgresql"
+    TABLES: ClassVar[dict[str, str]] = {"D": "lib_documents", "S": "lib_sections", "C": "lib_doc_conditions",
+                                         "M": "lib_meta"}
+    PARAM = "%s"
+    AGG = "string_agg(condition_id, ' ')"
+
+    def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
+        cur = self.db.execute(self._sql(sql), args)
+        return cur.fetchall() if cur.description else []
 
     def __init__(self, url: str) -> None:
         import psycopg
@@ -343,27 +346,6 @@ class PostgresIndex(LibraryIndex):
             raise
         return "updated" if row else "added"
 
-    def source_with_hash(self, content_hash: str) -> str | None:
-        row = self.db.execute("SELECT source FROM lib_documents WHERE content_hash = %s LIMIT 1",
-                              (content_hash,)).fetchone()
-        return str(row[0]) if row else None
-
-    def sources(self, kind: str = "clinic") -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT source FROM lib_documents WHERE kind = %s ORDER BY source",
-                                              (kind,)).fetchall()]
-
-    def remove(self, source: str) -> None:
-        self.db.execute("DELETE FROM lib_documents WHERE source = %s", (source,))
-
-    def documents(self, kind: str | None = "clinic") -> list[DocInfo]:
-        where, args = ("WHERE d.kind = %s", (kind,)) if kind else ("", ())
-        rows = self.db.execute(
-            "SELECT d.id, d.source, d.title, d.kind, d.updated, d.url, "
-            "(SELECT count(*) FROM lib_sections s WHERE s.doc_id = d.id), "
-            "(SELECT string_agg(condition_id, ' ') FROM lib_doc_conditions c WHERE c.doc_id = d.id) "
-            f"FROM lib_documents d {where} ORDER BY d.source", args).fetchall()
-        return [DocInfo(r[1], r[2], r[3], int(r[6]), r[4], r[5], (r[7] or "").split()) for r in rows]
-
     def search(self, query: str, limit: int = 10, kind: str | None = None) -> list[Hit]:
         terms = query_terms(query)
         if not terms:
@@ -379,33 +361,9 @@ class PostgresIndex(LibraryIndex):
             f"WHERE s.tsv @@ q.q {kind_sql} ORDER BY rank DESC LIMIT %s", [tsquery, *args, limit]).fetchall()
         hits = []
         for r in rows:
-            conds = [c for (c,) in self.db.execute("SELECT condition_id FROM lib_doc_conditions WHERE doc_id = %s",
-                                                   (r[8],)).fetchall()]
+            conds = self._conditions_of(r[8])
             hits.append(Hit(r[0], r[1], r[2], r[3], r[4], float(r[5]), r[6], r[7], conds, int(r[9])))
         return hits
-
-    def pages_for(self, condition_id: str, kind: str = "clinic") -> list[DocInfo]:
-        rows = self.db.execute(
-            "SELECT d.source, d.title, d.kind, d.updated, d.url FROM lib_documents d JOIN lib_doc_conditions c "
-            "ON c.doc_id = d.id WHERE c.condition_id = %s AND d.kind = %s ORDER BY d.source",
-            (condition_id, kind)).fetchall()
-        return [DocInfo(r[0], r[1], r[2], 0, r[3], r[4], [condition_id]) for r in rows]
-
-    def document(self, source: str) -> Document | None:
-        row = self.db.execute("SELECT id, kind, title, url FROM lib_documents WHERE source = %s", (source,)).fetchone()
-        if row is None:
-            return None
-        secs = self.db.execute("SELECT heading, text FROM lib_sections WHERE doc_id = %s ORDER BY position",
-                               (row[0],)).fetchall()
-        return Document(source, row[1], row[2], [Section(h, t) for h, t in secs], row[3])
-
-    def get_meta(self, key: str) -> str | None:
-        row = self.db.execute("SELECT value FROM lib_meta WHERE key = %s", (key,)).fetchone()
-        return str(row[0]) if row else None
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.db.execute("INSERT INTO lib_meta(key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE "
-                        "SET value = excluded.value", (key, value))
 
     def close(self) -> None:
         self.db.close()
