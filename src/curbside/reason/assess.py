@@ -115,7 +115,7 @@ class Reasoner:
         for fid, is_present in evidence.items():
             unlisted[fid] = math.log(self.model.unlisted_ratio(fid, is_present))
             baseline += unlisted[fid]
-        totals = dict.fromkeys(candidates, baseline)
+        totals = dict.fromkeys(sorted(candidates), baseline)  # sorted: sums in a fixed order, same result every run
         derived = case.derived_from()
         for fid, is_present in evidence.items():
             for cid in self._by_finding.get(fid, ()):

@@ -158,7 +158,7 @@ class Interviewer:
             missing = [f for f in rf.all_of if f not in present]
             if len(missing) == 1 and len(rf.all_of) > 1 and missing[0] not in known and self._askable(missing[0], case):
                 p_yes = self._p_yes(missing[0], conds, rest)
-                if p_yes >= MIN_SCREEN_P:
+                if p_yes >= MIN_SCREEN_P - 1e-9:
                     out.append((-rf.level.rank, -p_yes, missing[0], rf.advice))
         out.sort()
         seen: set[str] = set()
