@@ -349,3 +349,18 @@ def test_normal_results_and_long_histories(engine: Engine) -> None:
                            if v == "present"}
     assert statuses(engine, "cramping pain with each period for several years")["painful_periods"] == "present"
     assert statuses(engine, "Bruises appear without injury")["easy_bruising"] == "present"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("no periods for 5 months, milky discharge from both nipples", {"nipple_discharge": "present"}),
+        ("No fever, chills or night sweats", {"chills": "absent", "night_sweats": "absent"}),
+        ("Denies fever, chills, night sweats", {"chills": "absent"}),
+    ],
+)
+def test_a_denied_phrase_before_a_comma_does_not_deny_the_next_clause(
+        engine: Engine, text: str, expected: dict[str, str]) -> None:
+    got = statuses(engine, text)
+    for fid, status in expected.items():
+        assert got.get(fid) == status, (fid, got)

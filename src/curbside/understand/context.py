@@ -167,10 +167,31 @@ def assert_spans(nlp: Language, text: str, spans: list[tuple[int, int]]) -> list
         doc = proc(doc)
     out = [Assertion(False, False, False, False)] * len(spans)
     for i, span in zip(index, doc.spans[GROUP], strict=False):
+        negated = bool(span._.is_negated)
+        if negated and _list_broken(doc, span):
+            negated = False
         out[i] = Assertion(
-            bool(span._.is_negated),
+            negated,
             bool(span._.is_historical),
             bool(span._.is_family),
             bool(span._.is_hypothetical),
         )
     return out
+
+
+def _list_broken(doc: Doc, span: Span) -> bool:
+    """Whether a forward denial stops at a comma before this finding: the denied item before the comma is a
+    phrase of three or more words ("no periods for 5 months, milky discharge from both nipples"), and no
+    "or"/"nor" follows in the sentence (which would make it one denied list: "no fever, chills or sweats")."""
+    for mod in span._.modifiers:
+        if mod.category != "NEGATED_EXISTENCE" or mod.modifier_span[1] > span.start:
+            continue
+        start = mod.modifier_span[1]
+        commas = [t.i for t in doc[start:span.start] if t.text == ","]
+        if not commas:
+            continue
+        first_item = [t for t in doc[start:commas[0]] if not t.is_punct]
+        rest = {t.lower_ for t in doc[span.end:span.sent.end]}
+        if len(first_item) >= 3 and not rest & {"or", "nor"}:
+            return True
+    return False
