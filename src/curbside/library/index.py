@@ -66,9 +66,45 @@ class LibraryIndex:
 
     backend = "abstract"
 
+    db: Any  # a DB-API connection in autocommit mode (sqlite3 or psycopg): each batch is an explicit BEGIN/COMMIT
+    _batch = False
+
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        raise NotImplementedError
+
     def upsert(self, doc: Document, conditions: list[str], kind: str = "clinic") -> str:
         """Add or update a document; returns "added", "updated" or "unchanged"."""
-        raise NotImplementedError
+        h = doc.content_hash
+        found = self._rows("SELECT id, content_hash FROM {D} WHERE source = ?", (doc.source,))
+        if found and found[0][1] == h:
+            return "unchanged"
+        now = _now()
+        own = not self._batch
+        if own:
+            self.begin()
+        try:
+            if found:
+                doc_id = found[0][0]
+                self._rows("DELETE FROM {S} WHERE doc_id = ?", (doc_id,))
+                self._rows("DELETE FROM {C} WHERE doc_id = ?", (doc_id,))
+                self._rows("UPDATE {D} SET title = ?, url = ?, kind = ?, content_hash = ?, updated = ? WHERE id = ?",
+                           (doc.title, doc.url, kind, h, now, doc_id))
+            else:
+                doc_id = self._rows("INSERT INTO {D}(source, kind, title, url, content_hash, added, updated) "
+                                    "VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                                    (doc.source, kind, doc.title, doc.url, h, now, now))[0][0]
+            self._many("INSERT INTO {S}(doc_id, position, title, heading, text) VALUES (?, ?, ?, ?, ?)",
+                       [(doc_id, i, doc.title, sec.heading, sec.text) for i, sec in enumerate(doc.sections)])
+            self._many("INSERT INTO {C}(doc_id, condition_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                       [(doc_id, c) for c in conditions])
+        except Exception:
+            if own:
+                self.db.execute("ROLLBACK")
+                self._batch = False
+            raise
+        if own:
+            self.commit()
+        return "updated" if found else "added"
 
     # Shared SQL, written once for both backends: {D} {S} {C} {M} are the tables, ? the parameter marker.
     TABLES: ClassVar[dict[str, str]] = {}
@@ -133,12 +169,17 @@ class LibraryIndex:
 
     def begin(self) -> None:
         """Start a batch (many upserts in one transaction)."""
+        self.db.execute("BEGIN")
+        self._batch = True
 
     def commit(self) -> None:
         """End a batch."""
+        if self._batch:
+            self.db.execute("COMMIT")
+            self._batch = False
 
     def close(self) -> None:
-        raise NotImplementedError
+        self.db.close()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -176,7 +217,10 @@ class SQLiteIndex(LibraryIndex):
     TABLES: ClassVar[dict[str, str]] = {"D": "documents", "S": "sections", "C": "doc_conditions", "M": "meta"}
 
     def _rows(self, sql: str, args: tuple[Any, ...] = ()) -> list[Any]:
-        return self.db.execute(self._sql(sql), args).fetchall()
+        return list(self.db.execute(self._sql(sql), args).fetchall())
+
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        self.db.executemany(self._sql(sql), rows)
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
@@ -185,55 +229,6 @@ class SQLiteIndex(LibraryIndex):
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.executescript(_SQLITE_SCHEMA)
-        self._batch = False
-
-    def begin(self) -> None:
-        self.db.execute("BEGIN")
-        self._batch = True
-
-    def commit(self) -> None:
-        if self._batch:
-            self.db.execute("COMMIT")
-            self._batch = False
-
-    def _tx(self) -> Any:
-        index = self
-
-        class _Tx:
-            def __enter__(self) -> None:
-                if not index._batch:
-                    index.db.execute("BEGIN")
-
-            def __exit__(self, exc_type: Any, *_: Any) -> None:
-                if not index._batch:
-                    index.db.execute("ROLLBACK" if exc_type else "COMMIT")
-
-        return _Tx()
-
-    def upsert(self, doc: Document, conditions: list[str], kind: str = "clinic") -> str:
-        h = doc.content_hash
-        row = self.db.execute("SELECT id, content_hash FROM documents WHERE source = ?", (doc.source,)).fetchone()
-        if row and row[1] == h:
-            return "unchanged"
-        now = _now()
-        with self._tx():
-            if row:
-                doc_id = row[0]
-                self.db.execute("DELETE FROM sections WHERE doc_id = ?", (doc_id,))
-                self.db.execute("DELETE FROM doc_conditions WHERE doc_id = ?", (doc_id,))
-                self.db.execute("UPDATE documents SET title = ?, url = ?, kind = ?, content_hash = ?, updated = ? "
-                                "WHERE id = ?", (doc.title, doc.url, kind, h, now, doc_id))
-            else:
-                cur = self.db.execute(
-                    "INSERT INTO documents(source, kind, title, url, content_hash, added, updated) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)", (doc.source, kind, doc.title, doc.url, h, now, now))
-                doc_id = int(cur.lastrowid or 0)
-            self.db.executemany(
-                "INSERT INTO sections(doc_id, position, title, heading, text) VALUES (?, ?, ?, ?, ?)",
-                [(doc_id, i, doc.title, s.heading, s.text) for i, s in enumerate(doc.sections)])
-            self.db.executemany("INSERT OR IGNORE INTO doc_conditions(doc_id, condition_id) VALUES (?, ?)",
-                                [(doc_id, c) for c in conditions])
-        return "updated" if row else "added"
 
     def search(self, query: str, limit: int = 10, kind: str | None = None) -> list[Hit]:
         terms = query_terms(query)
@@ -251,9 +246,6 @@ class SQLiteIndex(LibraryIndex):
             conds = self._conditions_of(r[8])
             hits.append(Hit(r[0], r[1], r[2], r[3], r[4], -float(r[5]), r[6], r[7], conds, int(r[9])))
         return hits
-
-    def close(self) -> None:
-        self.db.close()
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -294,57 +286,16 @@ class PostgresIndex(LibraryIndex):
         cur = self.db.execute(self._sql(sql), args)
         return cur.fetchall() if cur.description else []
 
+    def _many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        with self.db.cursor() as cur:
+            cur.executemany(self._sql(sql), rows)
+
     def __init__(self, url: str) -> None:
         import psycopg
 
         self.db = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://"), autocommit=True)
         with self.db.cursor() as cur:
             cur.execute(_PG_SCHEMA)
-        self._batch = False
-
-    def begin(self) -> None:
-        self.db.execute("BEGIN")
-        self._batch = True
-
-    def commit(self) -> None:
-        if self._batch:
-            self.db.execute("COMMIT")
-            self._batch = False
-
-    def upsert(self, doc: Document, conditions: list[str], kind: str = "clinic") -> str:
-        h = doc.content_hash
-        row = self.db.execute("SELECT id, content_hash FROM lib_documents WHERE source = %s", (doc.source,)).fetchone()
-        if row and row[1] == h:
-            return "unchanged"
-        now = _now()
-        if not self._batch:
-            self.db.execute("BEGIN")
-        try:
-            if row:
-                doc_id = row[0]
-                self.db.execute("DELETE FROM lib_sections WHERE doc_id = %s", (doc_id,))
-                self.db.execute("DELETE FROM lib_doc_conditions WHERE doc_id = %s", (doc_id,))
-                self.db.execute("UPDATE lib_documents SET title = %s, url = %s, kind = %s, content_hash = %s, "
-                                "updated = %s WHERE id = %s", (doc.title, doc.url, kind, h, now, doc_id))
-            else:
-                got = self.db.execute(
-                    "INSERT INTO lib_documents(source, kind, title, url, content_hash, added, updated) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
-                    (doc.source, kind, doc.title, doc.url, h, now, now)).fetchone()
-                doc_id = got[0] if got else 0
-            with self.db.cursor() as cur:
-                cur.executemany("INSERT INTO lib_sections(doc_id, position, title, heading, text) "
-                                "VALUES (%s, %s, %s, %s, %s)",
-                                [(doc_id, i, doc.title, s.heading, s.text) for i, s in enumerate(doc.sections)])
-                cur.executemany("INSERT INTO lib_doc_conditions(doc_id, condition_id) VALUES (%s, %s) "
-                                "ON CONFLICT DO NOTHING", [(doc_id, c) for c in conditions])
-            if not self._batch:
-                self.db.execute("COMMIT")
-        except Exception:
-            if not self._batch:
-                self.db.execute("ROLLBACK")
-            raise
-        return "updated" if row else "added"
 
     def search(self, query: str, limit: int = 10, kind: str | None = None) -> list[Hit]:
         terms = query_terms(query)
@@ -364,6 +315,3 @@ class PostgresIndex(LibraryIndex):
             conds = self._conditions_of(r[8])
             hits.append(Hit(r[0], r[1], r[2], r[3], r[4], float(r[5]), r[6], r[7], conds, int(r[9])))
         return hits
-
-    def close(self) -> None:
-        self.db.close()
