@@ -27,7 +27,6 @@ from curbside.library.route import inform, is_informational
 from curbside.library.service import Library
 from curbside.reason.assess import Assessment, Reasoner
 from curbside.reason.interview import DEFAULT_BUDGET, Answer, Interviewer, InterviewStep
-from curbside.understand.attributes import extract_age_sex
 from curbside.understand.case import Case, Status
 from curbside.understand.parser import Parser
 
@@ -85,12 +84,15 @@ class Engine:
     def parse(self, text: str, age: float | None = None, sex: str | None = None) -> Case:
         return self.parser.parse(text, age=age, sex=_norm_sex(sex))
 
-    def assess(self, case: Case) -> Assessment:
+    def _require_findings(self, case: Case) -> None:
         if not any(f.status == Status.present and f.id not in self.reasoner.context_ids for f in case.findings):
             raise NoFindingsError(
                 "I could not recognise a symptom in this question. Describe what you feel, where, since when "
                 "and anything that makes it better or worse (for example: 'sore throat and fever for two days')."
             )
+
+    def assess(self, case: Case) -> Assessment:
+        self._require_findings(case)
         return self.reasoner.assess(case)
 
     def interview(self, text: str, answers: Any = None, age: float | None = None, sex: str | None = None,
@@ -102,13 +104,11 @@ class Engine:
         """
         given = _answers(answers, self.kb)
         case = self.parse(text, age=age, sex=sex)
-        if not any(f.status == Status.present and f.id not in self.reasoner.context_ids for f in case.findings) \
-                and not any(a == Answer.yes for fid, a in given.items() if fid in self.kb.findings):
-            self.assess(case)  # raises NoFindingsError with its advice
+        if not any(a == Answer.yes for fid, a in given.items() if fid in self.kb.findings):
+            self._require_findings(case)
         # Age and sex the text did not give were asked for (or skipped): they count as questions.
-        text_age, text_sex = extract_age_sex(text)
-        personal = int(text_age is None and (age is not None or "age" in given)) + int(
-            text_sex is None and (sex is not None or "sex" in given))
+        personal = int(not case.age_in_text and (age is not None or "age" in given)) + int(
+            not case.sex_in_text and (sex is not None or "sex" in given))
         step = self.interviewer.step(case, given, budget, personal_asked=personal)
         _, payload = compose(step.assessment, self.kb, self._clinic_pages)
         q = step.question
@@ -124,18 +124,26 @@ class Engine:
         question gets passages from the library and the knowledge base (``"information"``), or an honest "I don't
         know" (``"unknown"``) that cites nothing. Raises ``InputError`` subclasses for unusable text."""
         case = self.parse(text, age=age, sex=sex)
-        topics = [cid for cid, _, _ in self.parser.condition_matcher.match(text)]
-        if is_informational(text, case, self.kb, bool(topics or case.medicines)):
-            info = inform(text, self.library, self.kb, topics, [m.id for m in case.medicines])
-            has_symptoms = any(f.status == Status.present and self.kb.findings[f.id].kind.value in ("symptom", "sign")
-                               for f in case.findings)
-            if info["kind"] == "information" or not has_symptoms:
-                return info
-        return self.ask(text, age=age, sex=sex).payload
+        return self._information(text, case) or self._consult(case).payload
+
+    def information(self, text: str, age: float | None = None, sex: str | None = None) -> dict[str, Any] | None:
+        """The informational answer to ``text``, or None when it describes symptoms and needs the consult."""
+        return self._information(text, self.parse(text, age=age, sex=sex))
+
+    def _information(self, text: str, case: Case) -> dict[str, Any] | None:
+        if not is_informational(text, case, self.kb, bool(case.named_conditions or case.medicines)):
+            return None
+        info = inform(text, self.library, self.kb, case.named_conditions, [m.id for m in case.medicines])
+        has_symptoms = any(f.status == Status.present and self.kb.findings[f.id].kind.value in ("symptom", "sign")
+                           for f in case.findings)
+        return info if info["kind"] == "information" or not has_symptoms else None
 
     def ask(self, text: str, age: float | None = None, sex: str | None = None) -> Consult:
         """Answer one free-text question; raises ``InputError`` subclasses for unusable input."""
-        assessment = self.assess(self.parse(text, age=age, sex=sex))
+        return self._consult(self.parse(text, age=age, sex=sex))
+
+    def _consult(self, case: Case) -> Consult:
+        assessment = self.assess(case)
         answer, payload = compose(assessment, self.kb, self._clinic_pages)
         return Consult(assessment, answer, payload)
 

@@ -490,8 +490,8 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
                 answers = [a for a in answers if a["finding"] != asked] + [{"finding": asked, "answer": reply}]
             AskRequest.model_validate({"text": text, "age": age, "sex": sex})  # the same checks as the API
             if not answers and not reply:
-                routed = engine.respond(text, age=age, sex=sex)
-                if routed["kind"] != "consult":  # an informational question: passages, or "I don't know"
+                routed = engine.information(text, age=age, sex=sex)
+                if routed is not None:  # an informational question: passages, or "I don't know"
                     return render("index.html.j2", example=EXAMPLE, text=text, result=routed, error=None)
             turn = engine.interview(text, answers, age=age, sex=sex)
             result = turn.payload

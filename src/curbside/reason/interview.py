@@ -94,9 +94,9 @@ class Interviewer:
             case.pregnant = True
         if assessment is None:
             assessment = self.reasoner.assess(case)
-        asked = sum(1 for fid in answers if fid in self.kb.findings) + personal_asked
+        yes_no_asked = sum(1 for fid in answers if fid in self.kb.findings)
+        asked = yes_no_asked + personal_asked
         known = {f.id for f in case.findings if f.status in (Status.present, Status.absent)} | set(answers)
-        yes_no_asked = asked - personal_asked
         screens = self._red_flag_screens(case, known, assessment) if yes_no_asked < MAX_SCREENS else []
         if self._emergency_settled(assessment):
             return InterviewStep(assessment, None, True, "emergency", asked, answers)
@@ -185,7 +185,8 @@ class Interviewer:
         for fid in sorted(candidates):
             if self.kb.findings[fid].kind == FindingKind.context and fid.startswith("duration_"):
                 continue  # durations are asked as part of the story, not one by one
-            gain = self._gain(fid, conds, rest, h0) * self._weight[fid] * (YES_BIAS + self._p_yes(fid, conds, rest))
+            p_yes = self._p_yes(fid, conds, rest)
+            gain = self._gain(fid, conds, rest, h0, p_yes) * self._weight[fid] * (YES_BIAS + p_yes)
             if best is None or gain > best[0] + 1e-12:
                 best = (gain, fid)
         if best is None:
@@ -213,13 +214,13 @@ class Interviewer:
         p_yes = sum(p * q for (_, p), q in zip(conds, p_yes_given, strict=True)) + rest * bg
         return min(max(p_yes, 1e-6), 1 - 1e-6)
 
-    def _gain(self, fid: str, conds: list[tuple[str, float]], rest: float, h0: float) -> float:
-        p_yes = self._p_yes(fid, conds, rest)
+    def _gain(self, fid: str, conds: list[tuple[str, float]], rest: float, h0: float, p_yes: float) -> float:
+        """Expected entropy drop (bits) from asking about ``fid``, answered yes with probability ``p_yes``."""
         expected = 0.0
         for present, p_ans in ((True, p_yes), (False, 1.0 - p_yes)):
             post = []
             for cid, p in conds:
-                lr = self.model.likelihood_ratio(cid, fid, present) ** EVIDENCE_TEMPER
+                lr = math.exp(self.model.log_ratio(cid, fid, present) * EVIDENCE_TEMPER)  # memoised
                 post.append(p * lr)
             post.append(rest)
             z = sum(post) or 1.0

@@ -60,6 +60,9 @@ class Case:
     medicines: list[MedicineMention] = field(default_factory=list)
     topics: list[str] = field(default_factory=list)  # advice topics raised (driving, work...)
     family_conditions: list[str] = field(default_factory=list)  # condition ids a relative is said to have
+    named_conditions: list[str] = field(default_factory=list)  # condition ids named anywhere in the text
+    age_in_text: bool = False  # the text itself gave the age / the sex (not only the caller)
+    sex_in_text: bool = False
 
     def evidence(self, risk_ids: frozenset[str] = frozenset()) -> dict[str, bool]:
         """Finding id -> True (present) / False (denied). Risk factors in the past count as present.

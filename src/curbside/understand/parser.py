@@ -163,6 +163,7 @@ class Parser:
             found_sex = _PROXY_SEX.get(proxy.group(1).lower(), found_sex)
         case.age = age if age is not None else found_age
         case.sex = sex or found_sex
+        case.age_in_text, case.sex_in_text = found_age is not None, found_sex is not None
         present = {f.id for f in findings if f.status == Status.present}
         case.pregnant = "pregnant" in present
         if case.pregnant and case.sex is None:
@@ -176,6 +177,7 @@ class Parser:
         case.laterality = sides[0] if len(sides) == 1 else ("both" if sides else None)
         case.body_sites = attributes.extract_sites(text)
         case.topics = attributes.extract_topics(text)
+        case.named_conditions = list(dict.fromkeys(cid for cid, _, _ in named))
         # Conditions named as a relative's ("Family history: coeliac disease"; "his father had a hernia").
         for (cid, start, _), a in zip(named, named_assertions, strict=True):
             if (a.family or _under_family_heading(text, start)) and not a.negated and not proxy and (
