@@ -136,6 +136,9 @@ class Finding(Strict):
     # For a finding about relatives: the finding that, said of a relative, means it ("my mother had diabetes"
     # -> family_history_diabetes via diabetes_known).
     family_of: Ident | None = None
+    # For an action that people name as a trigger of other symptoms (coughing, sneezing, vomiting): "pain worse
+    # when coughing" does not report the action itself.
+    aggravating_action: bool = False
     # How common the finding is among people seeking care for anything (only `frequent`, `occasional` or
     # `rare`): a floor under its background rate, for exposures and contexts that are common in everyone
     # (smoking, high blood pressure, a stated side) and so weigh less than their rarity among conditions

@@ -36,9 +36,8 @@ _PROXY = re.compile(
 # A "Family history:" heading makes the rest of its sentence or line about relatives, whatever verbs follow
 # ("Family history: father has diabetes").
 _FAMILY_HEADING = re.compile(r"\b(?:family (?:medical )?(?:history|hx)|fhx|fh)\s*[:\-]", re.I)
-# An action named only as what brings on or worsens another symptom ("back pain worse when coughing") is not
-# reported as a symptom of its own.
-_ACTIONS = frozenset({"cough", "sneezing", "vomiting"})
+# An action (a KB finding marked ``aggravating_action``) named only as what brings on or worsens another symptom
+# ("back pain worse when coughing") is not reported as a symptom of its own.
 _AGGRAVATES = re.compile(
     r"\b(?:worse|worsens|worsened|worsening|increases?|increased|intensifies|aggravated|exacerbated|provoked|"
     r"precipitated|triggered|brought on|comes on|relieved|eased|better|hurts|hurt|painful|pain|sore|ache|aches)"
@@ -80,10 +79,17 @@ def check_text(text: object) -> str:
     return stripped
 
 
-def _under_family_heading(text: str, start: int) -> bool:
-    """Whether ``start`` follows a "Family history:" heading in the same sentence or line."""
-    breaks = [m.end() for m in _BREAK.finditer(text, 0, start)]
-    return bool(_FAMILY_HEADING.search(text, breaks[-1] if breaks else 0, start))
+def _family_regions(text: str) -> list[tuple[int, int]]:
+    """Character ranges that follow a "Family history:" heading, up to the end of its sentence or line."""
+    regions = []
+    for m in _FAMILY_HEADING.finditer(text):
+        end = _BREAK.search(text, m.end())
+        regions.append((m.end(), end.start() if end else len(text)))
+    return regions
+
+
+def _inside(pos: int, regions: list[tuple[int, int]]) -> bool:
+    return any(a <= pos < b for a, b in regions)
 
 
 def looks_english(text: str) -> bool:
@@ -104,6 +110,7 @@ class Parser:
         self.nlp = build_pipeline()
         self.implied_by: dict[str, list[str]] = {}
         self.family_finding = {f.family_of: f.id for f in kb.findings.values() if f.family_of}
+        self.actions = frozenset(f.id for f in kb.findings.values() if f.aggravating_action)
         for f in kb.findings.values():
             for target in f.implies:
                 self.implied_by.setdefault(target, []).append(f.id)
@@ -121,15 +128,16 @@ class Parser:
         named_assertions = assertions[len(matches):]
         assertions = assertions[:len(matches)]
         proxy = _PROXY.search(text) if not _FIRST_PERSON.search(text) else None
+        family_regions = _family_regions(text)
         findings: list[CaseFinding] = []
         for m, a in zip(matches, assertions, strict=True):
             negated = a.negated and not self.kb.findings[m.finding_id].negated_is_present
             # Writing for a relative: what is said of them is about the patient, not family history.
             # A finding about relatives ("family history of sudden death") said of a relative is present.
-            family = (a.family or _under_family_heading(text, m.start)) and not (
+            family = (a.family or _inside(m.start, family_regions)) and not (
                 self.kb.findings[m.finding_id].about_relatives) and not (
                 proxy and "history" not in text[max(0, m.start - 40):m.start].lower())
-            if m.finding_id in _ACTIONS and _AGGRAVATES.search(text[max(0, m.start - 60):m.start]):
+            if m.finding_id in self.actions and _AGGRAVATES.search(text[max(0, m.start - 60):m.start]):
                 continue
             status = (
                 Status.family if family else
@@ -180,7 +188,7 @@ class Parser:
         case.named_conditions = list(dict.fromkeys(cid for cid, _, _ in named))
         # Conditions named as a relative's ("Family history: coeliac disease"; "his father had a hernia").
         for (cid, start, _), a in zip(named, named_assertions, strict=True):
-            if (a.family or _under_family_heading(text, start)) and not a.negated and not proxy and (
+            if (a.family or _inside(start, family_regions)) and not a.negated and not proxy and (
                     cid not in case.family_conditions):
                 case.family_conditions.append(cid)
         seen_meds: set[str] = set()
