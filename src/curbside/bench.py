@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
 
 from curbside.engine import Engine, timed_load
 from curbside.errors import CurbsideError
@@ -148,11 +147,13 @@ def booking_bench(bookings: int = 400, workers: int = 8) -> dict[str, float]:
     import tempfile
     from concurrent.futures import ThreadPoolExecutor
 
+    from curbside.care.directory import load_directory
     from curbside.care.store import CareStore
 
     with tempfile.TemporaryDirectory(prefix="curbside-care-") as tmp:
         store = CareStore(f"sqlite:///{Path(tmp) / 'care.db'}")
-        store.load_clinic(store_clinic_with_long_window(ROOT / "examples" / "clinic" / "clinic.yaml"))
+        clinic = load_directory(ROOT / "examples" / "clinic" / "clinic.yaml")
+        store.load_clinic(clinic.model_copy(update={"booking_days": 120}))  # room for a few hundred slots
         slots = [(o["physician"]["id"], dt.datetime.fromisoformat(sl["start"]))
                  for o in store.options("primary_care", per_physician=10_000)["options"] for sl in o["slots"]]
         slots = slots[:bookings]
@@ -166,14 +167,6 @@ def booking_bench(bookings: int = 400, workers: int = 8) -> dict[str, float]:
         wall = time.perf_counter() - t0
         store.close()
     return {"bookings": len(slots), "per_second": len(slots) / wall, "workers": workers}
-
-
-def store_clinic_with_long_window(path: Path) -> Any:
-    """The sample clinic with a booking window long enough to offer a few hundred slots."""
-    from curbside.care.directory import load_directory
-
-    clinic = load_directory(path)
-    return clinic.model_copy(update={"booking_days": 120})
 
 
 def main() -> None:
