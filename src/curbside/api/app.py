@@ -317,15 +317,20 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
                  403: "forbidden"}
         return _error(exc.status_code, codes.get(exc.status_code, "http_error"), str(exc.detail))
 
+    def keep_question(text: str, payload: dict[str, Any]) -> None:
+        """Log and store a question with its outcome, only when the operator opted in."""
+        if not settings.log_questions:
+            return
+        level = payload["triage"]["level"] if payload.get("triage") else payload["kind"]
+        top = payload["conditions"][0]["id"] if payload.get("conditions") else None
+        log.info("question: %r -> %s", text, level)
+        if store is not None:
+            store.log_question(text, level, top)
+
     def consult_payload(body: AskRequest, route: bool = True) -> dict[str, Any]:
         payload = (engine.respond(body.text, age=body.age, sex=body.sex) if route
                    else engine.ask(body.text, age=body.age, sex=body.sex).payload)
-        if settings.log_questions:
-            level = payload["triage"]["level"] if payload.get("triage") else payload["kind"]
-            top = payload["conditions"][0]["id"] if payload.get("conditions") else None
-            log.info("question: %r -> %s", body.text, level)
-            if store is not None:
-                store.log_question(body.text, level, top)
+        keep_question(body.text, payload)
         return payload
 
     # --- JSON API -------------------------------------------------------------------------------------------
@@ -492,14 +497,12 @@ def create_app(engine: Engine, settings: Settings | None = None, store: Store | 
             if not answers and not reply:
                 routed = engine.information(text, age=age, sex=sex)
                 if routed is not None:  # an informational question: passages, or "I don't know"
+                    keep_question(text, routed)
                     return render("index.html.j2", example=EXAMPLE, text=text, result=routed, error=None)
             turn = engine.interview(text, answers, age=age, sex=sex)
             result = turn.payload
-            if settings.log_questions and not answers:
-                log.info("question: %r -> %s", text, result["triage"]["level"])
-                if store is not None:
-                    top = result["conditions"][0]["id"] if result["conditions"] else None
-                    store.log_question(text, result["triage"]["level"], top)
+            if not answers:
+                keep_question(text, result)
         except CurbsideError as exc:
             return render("index.html.j2", status=422, example=EXAMPLE, text=text, result=None, error=str(exc))
         except ValueError:
