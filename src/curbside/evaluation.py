@@ -119,7 +119,7 @@ _PAREN = re.compile(r"\(([^)]*)\)")
 
 def condition_keys(c: Condition) -> set[tuple[str, ...]]:
     """Normalised names a labelled diagnosis may use for this condition."""
-    names = [c.name, _PAREN.sub("", c.name), *_PAREN.findall(c.name), *c.synonyms]
+    names = c.all_names()
     return {phrase_key(n) for n in names if phrase_key(n)}
 
 

@@ -7,6 +7,7 @@ reasoning layer turns into numbers.
 
 from __future__ import annotations
 
+import re
 from enum import Enum
 from typing import Annotated
 
@@ -191,6 +192,11 @@ class Condition(Strict):
     rule_out: list[Ident] = Field(default_factory=list)
     advice: list[Advice] = Field(default_factory=list)
     summary: Text
+
+    def all_names(self) -> list[str]:
+        """The name, the name without its bracketed part, the bracketed part(s) and the synonyms."""
+        plain = re.sub(r"\s*\([^)]*\)", "", self.name).strip()
+        return [self.name, plain, *(x.strip() for x in re.findall(r"\(([^)]*)\)", self.name)), *self.synonyms]
 
 
 class ConditionsFile(Strict):

@@ -223,8 +223,6 @@ class ConditionMatcher(NameMatcher):
     (abbreviations such as "flu") are left out."""
 
     def __init__(self, kb: KnowledgeBase) -> None:
-        names = [(name.strip(), c.id) for c in kb.conditions.values()
-                 for name in [c.name, re.sub(r"\s*\([^)]*\)", "", c.name), *re.findall(r"\(([^)]*)\)", c.name),
-                              *c.synonyms]
-                 if len(phrase_key(name)) > 1 or len(name.strip()) >= 4]
+        names = [(name, c.id) for c in kb.conditions.values() for name in c.all_names()
+                 if len(phrase_key(name)) > 1 or len(name) >= 4]
         super().__init__(names)
