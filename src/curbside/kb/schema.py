@@ -145,6 +145,9 @@ class Finding(Strict):
     # (smoking, high blood pressure, a stated side) and so weigh less than their rarity among conditions
     # would suggest.
     population: Band | None = None
+    # Findings that exclude each other (how long the illness has lasted; sudden or gradual onset) share a group
+    # name: a condition listing some members of a group is taken to make the members it leaves out unlikely.
+    one_of: Ident | None = None
 
     @field_validator("population")
     @classmethod

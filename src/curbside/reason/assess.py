@@ -99,6 +99,13 @@ class Reasoner:
                 if band in (Band.obligate, Band.very_frequent):
                     self._defined_by.setdefault(fid, []).append(c.id)
 
+        # Conditions whose score a finding changes: those listing it, and those leaving it out of a `one_of` group
+        # they list (a months-long story weighs against an illness of days).
+        self._scored_by: dict[str, list[str]] = {f: list(cids) for f, cids in self._by_finding.items()}
+        for cid, shares in self.model.left_over.items():
+            for fid in shares:
+                self._scored_by.setdefault(fid, []).append(cid)
+
     def assess(self, case: Case) -> Assessment:
         evidence = case.evidence(self.risk_ids)
         present = {f for f, v in evidence.items() if v}
@@ -118,7 +125,7 @@ class Reasoner:
         totals = dict.fromkeys(sorted(candidates), baseline)  # sorted: sums in a fixed order, same result every run
         derived = case.derived_from()
         for fid, is_present in evidence.items():
-            for cid in self._by_finding.get(fid, ()):
+            for cid in self._scored_by.get(fid, ()):
                 if cid in totals:
                     totals[cid] += self.model.log_ratio(cid, fid, is_present) - unlisted[fid]
         # A finding derived from another ("no chest pain" -> no crushing chest pain; high fever -> fever) carries

@@ -47,6 +47,9 @@ RISK_BACKGROUND_DEFAULT = 0.005
 # A finding's stated `population` band (how common it is in everyone seeking care) as a background-rate floor:
 # the lower end of each band, as these rates vary with age and setting.
 POPULATION_P: dict[Band, float] = {Band.frequent: 0.3, Band.occasional: 0.08, Band.rare: 0.02}
+# A condition that lists some findings of a `one_of` group (durations, onsets) gives each member it leaves out
+# the probability its listed members leave over, shared out, but never less than this floor.
+ONE_OF_FLOOR = 0.04
 # Background rate of a finding is clamped to this range.
 BACKGROUND_RANGE = (0.01, 0.35)
 
@@ -93,6 +96,9 @@ class Model:
     leak: dict[str, float | None]  # finding -> P(finding | condition not listing it), None = neutral
     context: frozenset[str]  # ids of context findings
     base_weight: dict[str, float]  # condition -> prevalence weight
+    # condition -> finding -> P(finding | condition) for a `one_of` member the condition leaves out while listing
+    # another member of its group
+    left_over: dict[str, dict[str, float]] = field(default_factory=dict)
     _log_memo: dict[tuple[str, str, bool], float] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
@@ -113,7 +119,20 @@ class Model:
             if f.population is not None:
                 background[f.id] = max(background[f.id], POPULATION_P[f.population])
         context = frozenset(f.id for f in kb.findings.values() if f.kind == FindingKind.context)
-        return cls(p_given, background, leak, context, base_weight)
+        groups: dict[str, list[str]] = {}
+        for f in kb.findings.values():
+            if f.one_of:
+                groups.setdefault(f.one_of, []).append(f.id)
+        left_over: dict[str, dict[str, float]] = {}
+        for cid, listed in p_given.items():
+            for members in groups.values():
+                unlisted = [m for m in members if m not in listed]
+                if len(unlisted) == len(members) or not unlisted:
+                    continue
+                rest = 1.0 - sum(listed[m] for m in members if m in listed)
+                for m in unlisted:
+                    left_over.setdefault(cid, {})[m] = max(ONE_OF_FLOOR, rest / len(unlisted))
+        return cls(p_given, background, leak, context, base_weight, left_over)
 
     def log_ratio(self, condition_id: str, finding_id: str, present: bool) -> float:
         """log(likelihood_ratio), memoised: the same few thousand pairs recur across questions."""
@@ -137,6 +156,9 @@ class Model:
         """How much this finding (present or denied) multiplies the odds of the condition."""
         p = self.p_given[condition_id].get(finding_id)
         if p is None:
+            share = self.left_over.get(condition_id, {}).get(finding_id)
+            if share is not None and present:
+                return min(share / self.background[finding_id], CONTEXT_UNLISTED_LR)
             return self.unlisted_ratio(finding_id, present)
         q = self.background[finding_id]
         if present:
