@@ -171,12 +171,32 @@ def _sentence(text: str, start: int, end: int) -> str:
     return text[left: min(right_candidates) if right_candidates else len(text)]
 
 
+# Sections of a clinical note about the past, the family or habits: "Past history: diabetes for 10 years" does
+# not say how long the present illness has lasted. Such a section runs until a section about the present.
+_PAST_SECTION = re.compile(
+    r"\b(?:past (?:medical |surgical )?(?:history|hx)|pmhx?|psh|medical history|surgical history|social history|"
+    r"family (?:medical )?(?:history|hx)|fhx?|drug history|medications?|allergies)\s*:", re.I)
+_PRESENT_SECTION = re.compile(
+    r"\b(?:hpi|history of (?:the )?present(?:ing)? (?:illness|complaint)|presenting complaints?|chief complaints?|"
+    r"complaints?|examination|on examination|o/e|exam|vitals|findings)\s*:", re.I)
+
+
+def past_sections(text: str) -> list[tuple[int, int]]:
+    """Character ranges of the note's sections about past history, family, habits and medicines."""
+    regions = []
+    for m in _PAST_SECTION.finditer(text):
+        nxt = _PRESENT_SECTION.search(text, m.end())
+        regions.append((m.start(), nxt.start() if nxt else len(text)))
+    return regions
+
+
 def extract_time_course(text: str) -> tuple[str | None, bool, list[Derived]]:
     """Illness duration bucket, whether episodes are brief, and the derived findings."""
     derived: list[Derived] = []
     duration: str | None = None
+    past = past_sections(text)
     for m in _FOR_DURATION.finditer(text):
-        if _NOT_ILLNESS.search(_sentence(text, m.start(), m.end())):
+        if _NOT_ILLNESS.search(_sentence(text, m.start(), m.end())) or any(a <= m.start() < b for a, b in past):
             continue
         b = _bucket(_num(m.group(1).lower()), m.group(2))
         if b:
@@ -185,6 +205,8 @@ def extract_time_course(text: str) -> tuple[str | None, bool, list[Derived]]:
             break
     if duration is None:
         for m in _AGO.finditer(text):
+            if any(a <= m.start() < b for a, b in past):
+                continue
             sentence_start = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
             sentence_end = text.find(".", m.end())
             sentence = text[sentence_start: sentence_end if sentence_end != -1 else len(text)]

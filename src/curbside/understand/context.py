@@ -26,8 +26,10 @@ _RULES: list[tuple[str, str, str]] = [
         "not had", "never had", "isn't", "wasn't", "aren't", "none", "neither", "not any",
         "no known", "no obvious", "nowhere near", "nothing like", "not like", "not the worst", "not as bad as",
         "not experiencing", "not feeling", "haven't noticed", "hasn't noticed", "ruled out",
-        "don't", "doesn't", "didn't", "haven't", "hasn't", "non", "absent", "resolved", "unremarkable for",
+        "don't", "doesn't", "didn't", "haven't", "hasn't", "absent", "resolved", "unremarkable for",
     )],
+    # "non" binds to the next word or two ("non-smoker", "non bloody diarrhoea"), not to a whole list
+    ("non", "NEGATED_EXISTENCE", "FORWARD_SHORT"),
     *[(w, "NEGATED_EXISTENCE", "BACKWARD") for w in (
         "absent", "was ruled out", "is ruled out", "not present", "negative", "denied", "free", "gone now", "resolved",
         "normal", "is normal", "was normal", "were normal", "came back normal", "unremarkable", "within normal limits",
@@ -36,7 +38,7 @@ _RULES: list[tuple[str, str, str]] = [
     # past history (not happening now)
     *[(w, "HISTORICAL", "BIDIRECTIONAL") for w in (
         "years ago", "year ago", "in the past", "previously", "used to", "long ago", "a while ago",
-        "as a child", "when i was younger", "when i was a child", "last year", "several years", "many years ago",
+        "as a child", "when i was younger", "when i was a child", "last year", "many years ago",
         "decades ago", "in my youth", "years back", "had once", "past episode",
     )],
     *[(w, "HISTORICAL", "FORWARD") for w in (
@@ -63,7 +65,9 @@ _RULES: list[tuple[str, str, str]] = [
     )],
     # pseudo-triggers: look like triggers but are not
     *[(w, "PSEUDO", "PSEUDO") for w in (
-        "no increase", "not only", "no change", "not certain if", "not sure if", "no further", "gram negative",
+        "no increase", "not only", "not certain if",
+        # "no change in bowel habit" denies a change; "no change with painkillers" does not deny the pain
+        "no change with", "no change after", "no change despite", "no change on", "no change when", "no change from", "not sure if", "no further", "gram negative",
         "not clear", "not improving", "not getting better", "not go away", "not going away", "doesn't go away",
         "won't go away", "not stop", "can't stop", "cannot stop", "not able", "unable", "no relief", "not relieved",
         "nothing helps", "no matter", "not help", "doesn't help", "didn't help", "not helping", "no reason",
@@ -77,7 +81,8 @@ _RULES: list[tuple[str, str, str]] = [
         *[f"{unit} hx of" for unit in ("day", "days", "week", "weeks", "month", "months", "year", "years")],
         "history of presenting", "history of present illness",
         # "she has a history of fatigue and ice craving": an ongoing complaint in a clinical note
-        "has history of", "has a history of", "has a long history of", "has had a history of",
+        "has history of", "has a history of", "long term history of", "long-term history of", "long history of",
+        "longstanding history of", "long standing history of", "long-standing history of", "lifelong history of", "has a long history of", "has had a history of",
         "gives a history of", "gives history of", "reports a history of", "with a history of",
         # "in the past few days" is recent, not past history
         "in the past few", "in the past couple", "in the past 24", "in the past 48", "in the past week",
@@ -96,7 +101,8 @@ _RULES: list[tuple[str, str, str]] = [
                        "is worried", "are worried", "describes", "describe", "complains", "complain", "mentions",
                        "explains", "admits", "tells", "told", "thinks", "feels", "has noticed", "noted")],
         # "non-tender hepatomegaly" is hepatomegaly; "free fluid in the pelvis" is a finding
-        "non-tender", "non tender", "nontender", "free fluid", "free air", "fluid free", "don't fit", "doesn't fit",
+        "non-tender", "non tender", "nontender", "non-insulin-dependent", "non insulin dependent",
+        "non-insulin dependent", "free fluid", "free air", "fluid free", "don't fit", "doesn't fit",
         "won't fit", "do not fit", "does not fit", "no longer fit",
     )],
 ]
@@ -143,7 +149,8 @@ def build_pipeline() -> Language:
     nlp.add_pipe("curbside_clauses")
     # Scope is the sentence, further limited per category (in tokens) so a list like
     # "no fever, cough for a week" does not negate everything after it.
-    rules = [ConTextRule(lit, cat, direction=dirn, max_scope=_scope(cat, dirn)) for lit, cat, dirn in _RULES]
+    rules = [ConTextRule(lit, cat, direction="FORWARD", max_scope=2) if dirn == "FORWARD_SHORT" else
+             ConTextRule(lit, cat, direction=dirn, max_scope=_scope(cat, dirn)) for lit, cat, dirn in _RULES]
     ctx: ConText = nlp.add_pipe(
         "medspacy_context",
         config={"rules": None, "input_span_type": "group", "span_group_name": GROUP},
@@ -180,8 +187,8 @@ def assert_spans(nlp: Language, text: str, spans: list[tuple[int, int]]) -> list
 
 
 def _list_broken(doc: Doc, span: Span) -> bool:
-    """Whether a forward denial stops at a comma before this finding: the denied item before the comma is a
-    phrase of three or more words ("no periods for 5 months, milky discharge from both nipples"), and no
+    """Whether a forward denial stops at a comma before this finding: the denial is "without", or the denied item
+    before the comma is a phrase of three or more words ("no periods for 5 months, milky discharge from both nipples"), and no
     "or"/"nor" follows in the sentence (which would make it one denied list: "no fever, chills or sweats")."""
     for mod in span._.modifiers:
         if mod.category != "NEGATED_EXISTENCE" or mod.modifier_span[1] > span.start:
@@ -191,7 +198,10 @@ def _list_broken(doc: Doc, span: Span) -> bool:
         if not commas:
             continue
         first_item = [t for t in doc[start:commas[0]] if not t.is_punct]
-        rest = {t.lower_ for t in doc[span.end:span.sent.end]}
-        if len(first_item) >= 3 and not rest & {"or", "nor"}:
+        rest = {t.lower_ for t in doc[commas[0]:span.sent.end]}
+        # "without" qualifies what it follows ("bruising without trauma, difficulty rising from a chair"), so
+        # any comma ends it unless an "or" makes a denied list ("without fever, chills or sweats").
+        short_ok = mod.rule.literal.lower() == "without"
+        if (len(first_item) >= 3 or short_ok) and not rest & {"or", "nor"}:
             return True
     return False

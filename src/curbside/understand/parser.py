@@ -6,6 +6,7 @@ binary, other languages). Raises ``InputError`` subclasses for unusable text.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 
@@ -43,6 +44,13 @@ _AGGRAVATES = re.compile(
     r"precipitated|triggered|brought on|comes on|relieved|eased|better|hurts|hurt|painful|pain|sore|ache|aches)"
     r"\s+(?:\w+\s+){0,3}?(?:with|by|on|when|during|after|upon|while|if)\s+(?:\w+\s+){0,2}$", re.I)
 _BREAK = re.compile(r"[.!?\n]")
+# "an episode of haematuria" is one event, not episodes that come and go.
+_ONE_EVENT = re.compile(r"\b(?:a|an|one|single|first|this|that|the)\s+$", re.I)
+_ONE_EVENT_WORDS = frozenset({"episode", "attack", "spell", "bout", "flare", "flare up", "flare-up"})
+# Morning stiffness said to last minutes is the brief stiffness after rest of worn joints, not the long
+# stiffness of inflammatory arthritis.
+_MINUTES = re.compile(r"[^.;]{0,40}?\b(?:less than|under|<|only|about|around|few|couple of|\d+\s*(?:-|to)?)\s*"
+                      r"(\d+)?\s*(?:min|mins|minute|minutes)\b", re.I)
 _FIRST_PERSON = re.compile(r"\b(i have|i've|i am having|i'm having|i get|i feel|i've got|i keep)\b", re.I)
 _PROXY_SEX = {"mother": "female", "mum": "female", "mom": "female", "grandmother": "female", "grandma": "female",
               "nan": "female", "granny": "female", "sister": "female", "aunt": "female", "wife": "female",
@@ -139,6 +147,13 @@ class Parser:
                 proxy and "history" not in text[max(0, m.start - 40):m.start].lower())
             if m.finding_id in self.actions and _AGGRAVATES.search(text[max(0, m.start - 60):m.start]):
                 continue
+            if m.finding_id == "recurrent_episodes" and m.text.lower() in _ONE_EVENT_WORDS and _ONE_EVENT.search(
+                    text[max(0, m.start - 12):m.start]):
+                continue
+            if m.finding_id == "morning_stiffness_long" and "stiffness_after_rest" in self.kb.findings:
+                minutes = _MINUTES.match(text, m.end)
+                if minutes and (minutes.group(1) is None or int(minutes.group(1)) < 60):
+                    m = dataclasses.replace(m, finding_id="stiffness_after_rest")
             status = (
                 Status.family if family else
                 Status.absent if negated else
