@@ -7,6 +7,7 @@ import pytest
 from curbside.engine import Engine
 from curbside.errors import InputError, NoFindingsError
 from curbside.kb.schema import Triage
+from curbside.reason.model import CONTEXT_UNLISTED_LR
 
 
 def test_cold_ranks_first_and_is_self_care(tiny_engine: Engine) -> None:
@@ -73,6 +74,17 @@ def test_no_fitting_condition_is_not_an_emergency(tiny_engine: Engine) -> None:
     case = Case(text="x", findings=[CaseFinding("duration_days", "Days", Status.present, "x", 0, 1)])
     a = tiny_engine.reasoner.assess(case)
     assert a.conditions == [] and a.triage.level == Triage.routine and a.triage.reasons
+
+
+def test_a_listed_duration_counts_against_the_durations_left_out(tiny_engine: Engine) -> None:
+    """`one_of` groups: a months-long condition leaves 15 % for an illness of days or weeks, shared out."""
+    model = tiny_engine.reasoner.model
+    share = model.left_over["smokers_cough"]["duration_days"]
+    assert share == pytest.approx((1 - 0.85) / 2)
+    assert model.likelihood_ratio("smokers_cough", "duration_days", True) == pytest.approx(
+        min(share / model.background["duration_days"], CONTEXT_UNLISTED_LR))
+    # a condition listing no duration keeps the mild, neutral-ish weight of an unlisted context
+    assert "duration_days" not in model.left_over.get("common_cold", {})
 
 
 def test_a_common_exposure_weighs_less_than_a_rare_one(engine: Engine) -> None:

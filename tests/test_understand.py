@@ -221,6 +221,17 @@ def test_junk_never_crashes(engine: Engine) -> None:
         ("he is running around normally", {"child_otherwise_well": "present"}),
         ("No loss of appetite, no weight loss", {"weight_loss": "absent"}),
         ("She is very tired and lethargic in the past few days", {"fatigue": "present"}),
+        # "without" qualifies what it follows; a comma ends it unless an "or" makes a list
+        ("Bruising without injury, difficulty rising from a chair and weak thighs", {"proximal_weakness": "present"}),
+        ("A cough without fever, chills or night sweats", {"cough": "present", "night_sweats": "absent"}),
+        # "non" binds to the word after it
+        ("Hypertension, non-insulin-dependent diabetes mellitus", {"diabetes_known": "present"}),
+        ("Non-smoker. Dry cough for a week", {"smoker": "absent", "dry_cough": "present"}),
+        # "no change in X" denies X; a long history of X is X now
+        ("No palpitations while walking, No change in bowel habit", {"change_in_bowel_habit": "absent"}),
+        ("She has a long-term history of eye dryness", {"dry_eye_feeling": "present"}),
+        ("She has several years of heavier periods", {"heavy_periods": "present"}),
+        ("I had a hysterectomy many years ago", {"pelvic_surgery_or_radiotherapy": "history"}),
     ],
 )
 def test_scope_of_denials_and_time(engine: Engine, text: str, expected: dict[str, str]) -> None:
@@ -233,6 +244,17 @@ def test_scope_of_denials_and_time(engine: Engine, text: str, expected: dict[str
 def test_habit_durations_are_not_illness_durations() -> None:
     assert extract_time_course("Cough for 4 days. He is a heavy smoker for 35 years.")[0] == "days"
     assert extract_time_course("Diabetic for 10 years. Now burning feet.")[0] is None
+    # A note's past-history section says nothing of how long the present illness has lasted.
+    assert extract_time_course("Breathless. Past history: Diabetes mellitus for the past 10 years.")[0] is None
+    assert extract_time_course("PMH: asthma for 20 years. Complaints: wheeze for 3 days")[0] == "days"
+
+
+def test_one_episode_is_not_recurrent_and_brief_morning_stiffness_is_not_inflammatory(engine: Engine) -> None:
+    assert "recurrent_episodes" not in statuses(engine, "He had an episode of blood in his urine")
+    assert statuses(engine, "I get episodes of dizziness")["recurrent_episodes"] == "present"
+    short = statuses(engine, "Morning stiffness in the finger joints for less than 5 minutes")
+    assert "stiffness_after_rest" in short and "morning_stiffness_long" not in short
+    assert "morning_stiffness_long" in statuses(engine, "Morning stiffness for two hours in both hands")
 
 
 def test_findings_about_relatives_count_when_said_of_a_relative(engine: Engine) -> None:

@@ -67,7 +67,8 @@ _RULES: list[tuple[str, str, str]] = [
     *[(w, "PSEUDO", "PSEUDO") for w in (
         "no increase", "not only", "not certain if",
         # "no change in bowel habit" denies a change; "no change with painkillers" does not deny the pain
-        "no change with", "no change after", "no change despite", "no change on", "no change when", "no change from", "not sure if", "no further", "gram negative",
+        "no change with", "no change after", "no change despite", "no change on", "no change when", "no change from",
+        "not sure if", "no further", "gram negative",
         "not clear", "not improving", "not getting better", "not go away", "not going away", "doesn't go away",
         "won't go away", "not stop", "can't stop", "cannot stop", "not able", "unable", "no relief", "not relieved",
         "nothing helps", "no matter", "not help", "doesn't help", "didn't help", "not helping", "no reason",
@@ -82,7 +83,8 @@ _RULES: list[tuple[str, str, str]] = [
         "history of presenting", "history of present illness",
         # "she has a history of fatigue and ice craving": an ongoing complaint in a clinical note
         "has history of", "has a history of", "long term history of", "long-term history of", "long history of",
-        "longstanding history of", "long standing history of", "long-standing history of", "lifelong history of", "has a long history of", "has had a history of",
+        "longstanding history of", "long standing history of", "long-standing history of", "lifelong history of",
+        "has a long history of", "has had a history of",
         "gives a history of", "gives history of", "reports a history of", "with a history of",
         # "in the past few days" is recent, not past history
         "in the past few", "in the past couple", "in the past 24", "in the past 48", "in the past week",
@@ -188,8 +190,9 @@ def assert_spans(nlp: Language, text: str, spans: list[tuple[int, int]]) -> list
 
 def _list_broken(doc: Doc, span: Span) -> bool:
     """Whether a forward denial stops at a comma before this finding: the denial is "without", or the denied item
-    before the comma is a phrase of three or more words ("no periods for 5 months, milky discharge from both nipples"), and no
-    "or"/"nor" follows in the sentence (which would make it one denied list: "no fever, chills or sweats")."""
+    before the comma is a phrase of three or more words ("no periods for 5 months, milky discharge from both
+    nipples"), and no "or"/"nor" follows in the sentence (which would make it one denied list: "no fever, chills or
+    sweats")."""
     for mod in span._.modifiers:
         if mod.category != "NEGATED_EXISTENCE" or mod.modifier_span[1] > span.start:
             continue
