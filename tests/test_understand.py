@@ -249,6 +249,20 @@ def test_habit_durations_are_not_illness_durations() -> None:
     assert extract_time_course("PMH: asthma for 20 years. Complaints: wheeze for 3 days")[0] == "days"
 
 
+def test_co_symptoms_are_not_aggravating_actions(engine: Engine) -> None:
+    assert statuses(engine, "Abdominal pain with vomiting")["vomiting"] == "present"
+    assert statuses(engine, "Sore throat with fever and cough")["cough"] == "present"
+    assert "cough" not in statuses(engine, "Back pain worse when coughing")
+    assert "cough" not in statuses(engine, "My chest hurts on deep breathing and coughing")
+
+
+def test_writing_about_a_relative_in_an_emergency(engine: Engine) -> None:
+    s = statuses(engine, "My dad's face dropped on one side and his arm went weak, his speech is slurred")
+    assert s["facial_paralysis"] == "present" and s["arm_weakness"] == "present"
+    s = statuses(engine, "My mother had breast cancer and I found a lump in my breast")
+    assert s["breast_lump"] == "present" and s["active_cancer"] == "family"
+
+
 def test_one_episode_is_not_recurrent_and_brief_morning_stiffness_is_not_inflammatory(engine: Engine) -> None:
     assert "recurrent_episodes" not in statuses(engine, "He had an episode of blood in his urine")
     assert statuses(engine, "I get episodes of dizziness")["recurrent_episodes"] == "present"

@@ -131,7 +131,9 @@ class Assertion:
 
 
 _CLAUSE_JOINERS = frozenset({"and", ",", "but", "so", "then", ";", "plus"})
-_FIRST_PERSON_VERBS = frozenset({"have", "'ve", "am", "'m", "get", "feel", "keep", "also", "now", "still", "just"})
+_FIRST_PERSON_VERBS = frozenset({"have", "'ve", "am", "'m", "get", "feel", "keep", "also", "now", "still", "just",
+                                 "found", "noticed", "felt", "started", "woke", "developed", "got", "had", "can",
+                                 "ca", "cannot", "was", "suddenly", "recently"})
 
 
 @Language.component("curbside_clauses")

@@ -30,8 +30,9 @@ _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
 _PROXY = re.compile(
     r"^\W*(?:hi|hello|hey|dear doctor)?\W*my\s+(?:\d+[\s-]*(?:year|yr)s?[\s-]*old\s+)?"
     r"(mother|mum|mom|father|dad|grandmother|grandma|nan|granny|grandfather|grandpa|sister|brother|aunt|uncle|"
-    r"husband|wife|partner)\b[^.!?]{0,40}?\b(is|has|keeps|can't|cannot|fell|woke|seems|started|was|got|complains|"
-    r"gets|feels|developed|suddenly|just)\b",
+    r"husband|wife|partner)\b[^.!?]{0,40}?\b(is|has|keeps|can't|cannot|couldn't|won't|isn't|doesn't|fell|woke|"
+    r"seems|looks|started|was|got|complains|complaining|gets|feels|developed|suddenly|just|went|dropped|collapsed|"
+    r"fainted|passed out|vomited|is vomiting|coughing|having|suffering|needs)\b",
     re.I,
 )
 # A "Family history:" heading makes the rest of its sentence or line about relatives, whatever verbs follow
@@ -39,10 +40,14 @@ _PROXY = re.compile(
 _FAMILY_HEADING = re.compile(r"\b(?:family (?:medical )?(?:history|hx)|fhx|fh)\s*[:\-]", re.I)
 # An action (a KB finding marked ``aggravating_action``) named only as what brings on or worsens another symptom
 # ("back pain worse when coughing") is not reported as a symptom of its own.
+# A pain word takes only the words of timing ("pain on coughing", "hurts when I sneeze"): "abdominal pain with
+# vomiting" and "sore throat with fever and cough" report both symptoms.
 _AGGRAVATES = re.compile(
-    r"\b(?:worse|worsens|worsened|worsening|increases?|increased|intensifies|aggravated|exacerbated|provoked|"
-    r"precipitated|triggered|brought on|comes on|relieved|eased|better|hurts|hurt|painful|pain|sore|ache|aches)"
-    r"\s+(?:\w+\s+){0,3}?(?:with|by|on|when|during|after|upon|while|if)\s+(?:\w+\s+){0,2}$", re.I)
+    r"\b(?:(?:worse|worsens|worsened|worsening|increases?|increased|intensifies|aggravated|exacerbated|provoked|"
+    r"precipitated|triggered|brought on|comes on|relieved|eased|better)"
+    r"\s+(?:\w+\s+){0,3}?(?:with|by|on|when|during|after|upon|while|if)\s+(?:\w+\s+){0,2}"
+    r"|(?:hurts|hurt|painful|pain|sore|ache|aches)\s+(?:\w+\s+){0,3}?(?:on|when|during|upon|while|if)\s+"
+    r"(?:(?:i|he|she|they|you|we|it|deep|hard|heavy|heavily|a|the)\s+|\w+ing\s+(?:and|or)\s+){0,3})$", re.I)
 _BREAK = re.compile(r"[.!?\n]")
 # "an episode of haematuria" is one event, not episodes that come and go.
 _ONE_EVENT = re.compile(r"\b(?:a|an|one|single|first|this|that|the)\s+$", re.I)
