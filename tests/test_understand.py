@@ -263,6 +263,13 @@ def test_writing_about_a_relative_in_an_emergency(engine: Engine) -> None:
     assert s["breast_lump"] == "present" and s["active_cancer"] == "family"
 
 
+def test_trigger_words_inside_a_phrasing(engine: Engine) -> None:
+    assert statuses(engine, "No history of DVT.")["previous_blood_clot"] == "absent"
+    assert statuses(engine, "History of DVT two years ago")["previous_blood_clot"] in {"history", "present"}
+    assert statuses(engine, "I fainted but was back to normal within a minute")["quick_recovery_after_faint"] == (
+        "present")
+
+
 def test_one_episode_is_not_recurrent_and_brief_morning_stiffness_is_not_inflammatory(engine: Engine) -> None:
     assert "recurrent_episodes" not in statuses(engine, "He had an episode of blood in his urine")
     assert statuses(engine, "I get episodes of dizziness")["recurrent_episodes"] == "present"

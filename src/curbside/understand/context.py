@@ -7,6 +7,7 @@ uncertainty) written for lay and clinical English, and a tiny spaCy pipeline
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import spacy
@@ -110,6 +111,7 @@ _RULES: list[tuple[str, str, str]] = [
 ]
 
 
+_LEADING_HISTORY = re.compile(r"(?:history of|hx of|h/o|previous|prior|past)\s+", re.I)
 _SCOPE = {"NEGATED_EXISTENCE": 7, "HYPOTHETICAL": 8, "FAMILY": 10, "HISTORICAL": 12}
 # Triggers that look back ("Coombs negative", "fever denied") or both ways ("... last year") reach only the
 # nearest words: "raised LDH, low haptoglobin, Coombs negative" denies only the Coombs test.
@@ -169,6 +171,11 @@ def assert_spans(nlp: Language, text: str, spans: list[tuple[int, int]]) -> list
     group: list[Span] = []
     index: list[int] = []
     for i, (start, end) in enumerate(spans):
+        # A phrasing that starts with its own history words ("history of DVT") is asserted without them, so that
+        # "no history of DVT" reaches it.
+        lead = _LEADING_HISTORY.match(text, start, end)
+        if lead and lead.end() < end:
+            start = lead.end()
         span = doc.char_span(start, end, label="FINDING", alignment_mode="expand")
         if span is not None:
             group.append(span)
@@ -178,15 +185,13 @@ def assert_spans(nlp: Language, text: str, spans: list[tuple[int, int]]) -> list
         doc = proc(doc)
     out = [Assertion(False, False, False, False)] * len(spans)
     for i, span in zip(index, doc.spans[GROUP], strict=False):
-        negated = bool(span._.is_negated)
+        # A trigger word inside the finding's own words ("back to normal within a minute") does not modify it.
+        cats = {m.category for m in span._.modifiers
+                if not (span.start <= m.modifier_span[0] and m.modifier_span[1] <= span.end)}
+        negated = "NEGATED_EXISTENCE" in cats
         if negated and _list_broken(doc, span):
             negated = False
-        out[i] = Assertion(
-            negated,
-            bool(span._.is_historical),
-            bool(span._.is_family),
-            bool(span._.is_hypothetical),
-        )
+        out[i] = Assertion(negated, "HISTORICAL" in cats, "FAMILY" in cats, "HYPOTHETICAL" in cats)
     return out
 
 
