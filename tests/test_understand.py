@@ -368,6 +368,8 @@ def test_an_action_named_as_an_aggravator_is_not_a_symptom(engine: Engine) -> No
         ("Hb 8.2 g/dL", ["anemia_found"]),
         ("haemoglobin 88 g/L", ["anemia_found"]),
         ("Hb 14.1", []),
+        ("Hb 18.9 g/dL", ["high_haemoglobin_reading"]),
+        ("haemoglobin 195 g/L", ["high_haemoglobin_reading"]),
         ("HbA1c 58 mmol/mol", ["high_blood_sugar_reading"]),
         ("creatinine 250", ["raised_creatinine"]),
         ("creatinine 80", []),

@@ -348,6 +348,8 @@ def extract_labs(text: str) -> list[Derived]:
                 g_dl = v / 10 if v > 25 else v
                 if g_dl < 11.5:
                     add("anemia_found", m)
+                elif g_dl >= 17.5:
+                    add("high_haemoglobin_reading", m)
             elif name == "creatinine" and 0.1 <= v <= 2000:
                 if (v > 20 and v > 120) or (v <= 20 and v > 1.3):
                     add("raised_creatinine", m)
