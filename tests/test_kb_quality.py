@@ -32,6 +32,9 @@ TEXTBOOK_EXCEPTIONS = {
                  "'frequent'",
     "meningitis": "fever and headache alone fit common viral illnesses; the stiff neck that singles it out is "
                   "'frequent', and red flags make the triage an emergency anyway",
+    "meningitis_infant": "fever and irritability in a baby fit common viral fevers and urine infections; the "
+                         "signs that single it out (bulging fontanelle, drowsiness, poor feeding) are 'frequent', "
+                         "and an unwell febrile infant is triaged urgent by red flags anyway",
     "premenstrual_syndrome": "its defining feature is timing (symptoms before each period); the symptoms "
                              "themselves vary",
     "pernicious_anemia": "shares tiredness and anaemia with the other anaemias; B12 levels and antibodies tell "

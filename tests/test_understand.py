@@ -270,6 +270,14 @@ def test_trigger_words_inside_a_phrasing(engine: Engine) -> None:
         "present")
 
 
+def test_backward_denials_stop_at_a_comma(engine: Engine) -> None:
+    s = statuses(engine, "Exam: rebound tenderness, absent bowel sounds")
+    assert s["peritoneal_signs"] == "present" and s["absent_bowel_sounds"] == "present"
+    assert statuses(engine, "TSH high, free T4 low")["raised_tsh"] == "present"
+    s = statuses(engine, "Rash, itching absent. Troponin was normal.")
+    assert s["rash"] == "present" and s["itching"] == "absent" and s["raised_troponin"] == "absent"
+
+
 def test_one_episode_is_not_recurrent_and_brief_morning_stiffness_is_not_inflammatory(engine: Engine) -> None:
     assert "recurrent_episodes" not in statuses(engine, "He had an episode of blood in his urine")
     assert statuses(engine, "I get episodes of dizziness")["recurrent_episodes"] == "present"

@@ -104,6 +104,7 @@ _RULES: list[tuple[str, str, str]] = [
                        "is worried", "are worried", "describes", "describe", "complains", "complain", "mentions",
                        "explains", "admits", "tells", "told", "thinks", "feels", "has noticed", "noted")],
         # "non-tender hepatomegaly" is hepatomegaly; "free fluid in the pelvis" is a finding
+        "free t4", "free t3", "free thyroxine", "free light chains", "free psa",
         "non-tender", "non tender", "nontender", "non-insulin-dependent", "non insulin dependent",
         "non-insulin dependent", "free fluid", "free air", "fluid free", "don't fit", "doesn't fit",
         "won't fit", "do not fit", "does not fit", "no longer fit",
@@ -186,8 +187,11 @@ def assert_spans(nlp: Language, text: str, spans: list[tuple[int, int]]) -> list
     out = [Assertion(False, False, False, False)] * len(spans)
     for i, span in zip(index, doc.spans[GROUP], strict=False):
         # A trigger word inside the finding's own words ("back to normal within a minute") does not modify it.
+        # A denial that looks back stops at a comma ("rebound tenderness, absent bowel sounds").
         cats = {m.category for m in span._.modifiers
-                if not (span.start <= m.modifier_span[0] and m.modifier_span[1] <= span.end)}
+                if not (span.start <= m.modifier_span[0] and m.modifier_span[1] <= span.end)
+                and not (m.modifier_span[0] >= span.end and any(
+                    t.text in {",", ";"} for t in doc[span.end:m.modifier_span[0]]))}
         negated = "NEGATED_EXISTENCE" in cats
         if negated and _list_broken(doc, span):
             negated = False
