@@ -181,6 +181,11 @@ _PRESENT_SECTION = re.compile(
     r"complaints?|examination|on examination|o/e|exam|vitals|findings)\s*:", re.I)
 
 
+def inside(pos: int, regions: list[tuple[int, int]]) -> bool:
+    """Whether a character position falls in one of the ranges."""
+    return any(a <= pos < b for a, b in regions)
+
+
 def past_sections(text: str) -> list[tuple[int, int]]:
     """Character ranges of the note's sections about past history, family, habits and medicines."""
     regions = []
@@ -196,7 +201,7 @@ def extract_time_course(text: str) -> tuple[str | None, bool, list[Derived]]:
     duration: str | None = None
     past = past_sections(text)
     for m in _FOR_DURATION.finditer(text):
-        if _NOT_ILLNESS.search(_sentence(text, m.start(), m.end())) or any(a <= m.start() < b for a, b in past):
+        if _NOT_ILLNESS.search(_sentence(text, m.start(), m.end())) or inside(m.start(), past):
             continue
         b = _bucket(_num(m.group(1).lower()), m.group(2))
         if b:
@@ -205,7 +210,7 @@ def extract_time_course(text: str) -> tuple[str | None, bool, list[Derived]]:
             break
     if duration is None:
         for m in _AGO.finditer(text):
-            if any(a <= m.start() < b for a, b in past):
+            if inside(m.start(), past):
                 continue
             sentence_start = max(text.rfind(".", 0, m.start()), text.rfind("\n", 0, m.start())) + 1
             sentence_end = text.find(".", m.end())

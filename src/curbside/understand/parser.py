@@ -101,10 +101,6 @@ def _family_regions(text: str) -> list[tuple[int, int]]:
     return regions
 
 
-def _inside(pos: int, regions: list[tuple[int, int]]) -> bool:
-    return any(a <= pos < b for a, b in regions)
-
-
 def looks_english(text: str) -> bool:
     """False for text of four or more words none of which is a common English word."""
     words = [w.lower() for w in _WORD.findall(text)]
@@ -147,7 +143,7 @@ class Parser:
             negated = a.negated and not self.kb.findings[m.finding_id].negated_is_present
             # Writing for a relative: what is said of them is about the patient, not family history.
             # A finding about relatives ("family history of sudden death") said of a relative is present.
-            family = (a.family or _inside(m.start, family_regions)) and not (
+            family = (a.family or attributes.inside(m.start, family_regions)) and not (
                 self.kb.findings[m.finding_id].about_relatives) and not (
                 proxy and "history" not in text[max(0, m.start - 40):m.start].lower())
             if m.finding_id in self.actions and _AGGRAVATES.search(text[max(0, m.start - 60):m.start]):
@@ -208,7 +204,7 @@ class Parser:
         case.named_conditions = list(dict.fromkeys(cid for cid, _, _ in named))
         # Conditions named as a relative's ("Family history: coeliac disease"; "his father had a hernia").
         for (cid, start, _), a in zip(named, named_assertions, strict=True):
-            if (a.family or _inside(start, family_regions)) and not a.negated and not proxy and (
+            if (a.family or attributes.inside(start, family_regions)) and not a.negated and not proxy and (
                     cid not in case.family_conditions):
                 case.family_conditions.append(cid)
         seen_meds: set[str] = set()
